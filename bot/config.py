@@ -1,0 +1,143 @@
+"""Settings: one object, read from the environment or ``.env``, and one table of every setting.
+
+Each field's ``alias`` is the environment variable, its default is the embedded default and its
+``description`` is the help shown by ``legiswatch config`` and documented in the README (a test
+checks that every name appears there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_KEY = "DEMO_KEY"
+SECRET_NAMES = {"CONGRESS_API_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+                "OPENAI_API_KEY"}
+
+
+def _f(default: Any, env: str, help: str):
+    return Field(default=default, alias=env, description=help)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    db_url: str = _f("sqlite:///legiswatch.db", "LEGISWATCH_DB_URL",
+                     "database (PostgreSQL: postgresql+psycopg://…)")
+    watchlist: str = _f("watchlist.toml", "LEGISWATCH_WATCHLIST",
+                        "seed watchlist (TOML), read once into an empty database")
+    congress_api_key: str = _f(DEMO_KEY, "CONGRESS_API_KEY",
+                               "api.data.gov key for Congress.gov and govinfo (free at https://api.data.gov/signup/)")
+    congress_api_url: str = _f("https://api.congress.gov/v3", "LEGISWATCH_CONGRESS_API_URL",
+                               "Congress.gov API v3 base URL")
+    govinfo_url: str = _f("https://www.govinfo.gov", "LEGISWATCH_GOVINFO_URL", "govinfo: bill text, bulk data")
+    govinfo_api_url: str = _f("https://api.govinfo.gov", "LEGISWATCH_GOVINFO_API_URL", "govinfo API base URL")
+    federal_register_url: str = _f("https://www.federalregister.gov/api/v1", "LEGISWATCH_FEDERAL_REGISTER_URL",
+                                   "Federal Register API v1 base URL")
+    bis_url: str = _f("https://www.bis.gov", "LEGISWATCH_BIS_URL", "BIS web site (press releases)")
+    news_search_url: str = _f("https://news.google.com/rss/search", "LEGISWATCH_NEWS_SEARCH_URL",
+                              "news search RSS (?q=)")
+    slack_bot_token: str = _f("", "SLACK_BOT_TOKEN", "Slack bot token (xoxb-…)")
+    slack_app_token: str = _f("", "SLACK_APP_TOKEN", "Slack app-level token (xapp-…) for Socket Mode")
+    slack_signing_secret: str = _f("", "SLACK_SIGNING_SECRET", "Slack signing secret (HTTP mode)")
+    slack_api_url: str = _f("https://slack.com/api/", "LEGISWATCH_SLACK_API_URL", "Slack Web API base URL")
+    slack_admins: str = _f("", "LEGISWATCH_SLACK_ADMINS",
+                           "Slack user ids (U…), comma-separated, who may change the watchlist and post digests")
+    alert_channel: str = _f("", "LEGISWATCH_ALERT_CHANNEL", "channel id for alerts")
+    digest_channel: str = _f("", "LEGISWATCH_DIGEST_CHANNEL", "channel id for the weekly digest")
+    digest_cron: str = _f("0 9 * * mon", "LEGISWATCH_DIGEST_CRON", "digest schedule (crontab)")
+    timezone: str = _f("America/New_York", "LEGISWATCH_TIMEZONE", "schedules and dates shown")
+    openai_api_key: str = _f("", "OPENAI_API_KEY", "an LLM is used when this or OPENAI_BASE_URL is set")
+    openai_base_url: str = _f("", "OPENAI_BASE_URL", "OpenAI-compatible server (Ollama, vLLM, llama.cpp…)")
+    llm_model: str = _f("gpt-5-mini", "LEGISWATCH_LLM_MODEL", "model name (set it for local servers)")
+    llm_timeout: float = _f(60.0, "LEGISWATCH_LLM_TIMEOUT", "seconds before an LLM call is abandoned")
+    llm_json_mode: str = _f("json_schema", "LEGISWATCH_LLM_JSON_MODE",
+                            "structured output: json_schema, json_object or none (for servers that ignore schemas)")
+    http_timeout: float = _f(20.0, "LEGISWATCH_HTTP_TIMEOUT", "seconds before a source request is abandoned")
+    http_retries: int = _f(3, "LEGISWATCH_HTTP_RETRIES", "retries per source request (429/5xx/connection errors)")
+    retry_after_max: float = _f(120.0, "LEGISWATCH_RETRY_AFTER_MAX",
+                                "longest Retry-After (seconds) honoured before giving up for this poll")
+    max_response_mb: float = _f(25.0, "LEGISWATCH_MAX_RESPONSE_MB", "largest source response accepted")
+    congress_interval_min: int = _f(30, "LEGISWATCH_CONGRESS_INTERVAL_MIN",
+                                    "Congress poll every N minutes on weekdays 07:00–22:00 (×4 with DEMO_KEY)")
+    congress_offhours_interval_min: int = _f(180, "LEGISWATCH_CONGRESS_OFFHOURS_INTERVAL_MIN",
+                                             "Congress poll every N minutes at night and weekends")
+    federal_register_hour: int = _f(6, "LEGISWATCH_FEDERAL_REGISTER_HOUR",
+                                    "daily Federal Register poll at this hour (after the issue is out)")
+    public_inspection_interval_min: int = _f(15, "LEGISWATCH_PUBLIC_INSPECTION_INTERVAL_MIN",
+                                             "public inspection poll every N minutes, weekdays 08:00–19:00")
+    bis_interval_min: int = _f(60, "LEGISWATCH_BIS_INTERVAL_MIN", "BIS press releases poll every N minutes")
+    news_interval_min: int = _f(60, "LEGISWATCH_NEWS_INTERVAL_MIN", "news poll every N minutes")
+    source_alert_after_min: int = _f(360, "LEGISWATCH_SOURCE_ALERT_AFTER_MIN",
+                                     "a source failing longer than this is alerted and makes `status` exit 1")
+    redline_base_url: str = _f("", "LEGISWATCH_REDLINE_BASE_URL",
+                               "public base URL of this app's HTTP mode, for links to full redlines")
+
+    # ---- derived -------------------------------------------------------------------------
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def demo_key(self) -> bool:
+        return self.congress_api_key == DEMO_KEY
+
+    @property
+    def admin_ids(self) -> set[str]:
+        return {a.strip() for a in self.slack_admins.split(",") if a.strip()}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    field: str
+    default: Any
+    help: str
+    secret: bool
+
+
+def settings_table() -> list[Setting]:
+    """Every setting: environment name, field, default, help, whether it is a secret."""
+    rows = []
+    for fname, info in Settings.model_fields.items():
+        rows.append(Setting(info.alias or fname, fname, info.default, info.description or "",
+                            (info.alias or "") in SECRET_NAMES))
+    return rows
+
+
+def mask(value: str) -> str:
+    """``xoxb-1234…`` → ``xoxb…(12 chars)``; empty stays empty; DEMO_KEY is not a secret."""
+    if not value or value == DEMO_KEY:
+        return value
+    return f"{value[:4]}…({len(value)} chars)" if len(value) > 8 else "****"
+
+
+def effective(settings: Settings) -> list[tuple[str, str, str]]:
+    """(name, value with secrets masked, help) for ``legiswatch config``."""
+    out = []
+    for s in settings_table():
+        value = getattr(settings, s.field)
+        shown = mask(str(value)) if s.secret else str(value)
+        if s.name == "LEGISWATCH_DB_URL":
+            shown = mask_url_password(shown)
+        out.append((s.name, shown, s.help))
+    return out
+
+
+def mask_url_password(url: str) -> str:
+    """``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``."""
+    import re
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and ``.env``; ``overrides`` (field names) win."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Source clients: fetch and parse, yield plain records. Never touch the database."""
