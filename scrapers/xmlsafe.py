@@ -13,13 +13,15 @@ from lxml import etree
 
 from scrapers.errors import HostileContent, SourceChanged
 
-# libxml2 errors that mean "an entity the parser would not expand", not "malformed markup"
+# libxml2 errors that mean "entity tricks or a resource bomb", not "malformed markup"
 _ENTITY_ERRORS = frozenset(
     code for code in (
         getattr(etree.ErrorTypes, name, None)
         for name in ("ERR_UNDECLARED_ENTITY", "WAR_UNDECLARED_ENTITY", "ERR_ENTITY_LOOP",
                      "ERR_ENTITY_AMPLIFICATION", "ERR_ENTITY_IS_EXTERNAL", "ERR_ENTITY_IS_PARAMETER",
-                     "ERR_EXT_ENTITY_STANDALONE", "ERR_UNPARSED_ENTITY", "ERR_ENTITY_BOUNDARY")
+                     "ERR_EXT_ENTITY_STANDALONE", "ERR_UNPARSED_ENTITY", "ERR_ENTITY_BOUNDARY",
+                     "ERR_ENTITY_PROCESSING", "ERR_ENTITY_PE_INTERNAL", "ERR_REDECL_PREDEF_ENTITY",
+                     "ERR_RESOURCE_LIMIT")
     ) if code is not None
 )
 
@@ -45,7 +47,7 @@ def parse_xml(data: bytes, *, source: str = "") -> etree._Element:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         if exc.code in _ENTITY_ERRORS:
-            raise HostileContent(f"{label}XML refers to an entity that is not allowed: {exc}",
+            raise HostileContent(f"{label}XML refused (entities or resource limits): {exc}",
                                  source=source) from None
         raise SourceChanged(f"{label}malformed XML: {exc}", source=source) from None
     if root is None:
