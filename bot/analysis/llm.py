@@ -1,0 +1,164 @@
+"""A thin client for OpenAI-compatible chat completion servers (OpenAI, Ollama, vLLM, llama.cpp).
+
+Structured output is asked for with ``response_format`` ``json_schema``; servers that reject
+it are asked again with ``json_object``, then with no ``response_format`` and an explicit
+"reply with JSON only" instruction; whatever comes back, the first JSON object in the text is
+used. Every failure surfaces as :class:`scrapers.errors.LLMError`, and every call, good or
+bad, is reported to ``on_call`` (wired to the ``llm_calls`` table by the caller).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from scrapers.errors import LLMError
+
+log = logging.getLogger(__name__)
+
+JSON_MODES = ("json_schema", "json_object", "none")
+OnCall = Callable[..., None]
+
+
+@dataclass
+class LLMReply:
+    content: dict | str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_ms: int
+    model: str
+
+
+def extract_json(text: str) -> dict:
+    """The first JSON object in ``text`` (bare, fenced in ```json, or after some prose)."""
+    s = (text or "").strip()
+    try:
+        value = json.loads(s)
+        if isinstance(value, dict):
+            return value
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    start = s.find("{")
+    while start != -1:
+        try:
+            value, _end = decoder.raw_decode(s, start)
+            if isinstance(value, dict):
+                return value
+        except ValueError:
+            pass
+        start = s.find("{", start + 1)
+    raise LLMError("the model did not reply with a JSON object")
+
+
+def _json_instruction(schema: dict) -> str:
+    return ("Reply with JSON only: one JSON object, no prose and no code fences, matching this JSON "
+            "schema:\n" + json.dumps(schema, separators=(",", ":")))
+
+
+def _describe_error(exc: Exception, timeout: float) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return f"timeout after {timeout:g}s"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection failed"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+class LLMClient:
+    """Chat completions with structured output, explicit timeout/retries and call accounting."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, model: str, timeout: float = 60,
+                 max_retries: int = 1, json_mode: str = "json_schema", on_call: OnCall | None = None):
+        if json_mode not in JSON_MODES:
+            raise ValueError(f"json_mode must be one of {', '.join(JSON_MODES)}")
+        self.model = model
+        self.timeout = float(timeout)
+        self.json_mode = json_mode
+        self.on_call = on_call
+        self.base_url = base_url
+        self._client = openai.OpenAI(base_url=base_url or None, api_key=api_key or "local",
+                                     timeout=self.timeout, max_retries=max_retries)
+
+    @classmethod
+    def from_settings(cls, settings: Any, on_call: OnCall | None = None) -> LLMClient:
+        """Build from ``bot.config.Settings`` (``OPENAI_*``, ``LEGISWATCH_LLM_*``)."""
+        return cls(settings.openai_base_url or None, settings.openai_api_key or None, settings.llm_model,
+                   timeout=settings.llm_timeout, json_mode=settings.llm_json_mode, on_call=on_call)
+
+    def _report(self, purpose: str, ptok: int | None, ctok: int | None, ms: int, ok: bool,
+                error: str | None) -> None:
+        if self.on_call is None:
+            return
+        try:
+            self.on_call(purpose=purpose, model=self.model, prompt_tokens=ptok, completion_tokens=ctok,
+                         latency_ms=ms, ok=ok, error=error)
+        except Exception:   # accounting must never break a summary
+            log.exception("llm: on_call failed for purpose=%s", purpose)
+
+    def complete(self, messages: list[dict], *, schema: dict | None = None, schema_name: str = "reply",
+                 purpose: str = "llm", max_tokens: int | None = None) -> LLMReply:
+        """One chat completion. With ``schema`` the reply is parsed into a dict (LLMError if it
+        is not JSON); without, ``content`` is the text."""
+        modes = list(JSON_MODES[JSON_MODES.index(self.json_mode):]) if schema is not None else [None]
+        for k, mode in enumerate(modes):
+            try:
+                return self._once(messages, schema, schema_name, mode, purpose, max_tokens)
+            except openai.BadRequestError as exc:
+                text = str(exc).lower()
+                if k + 1 < len(modes) and ("response_format" in text or "json" in text):
+                    log.warning("llm: server rejected response_format %s, trying %s", mode, modes[k + 1])
+                    self.json_mode = modes[k + 1]
+                    continue
+                raise LLMError(f"LLM call failed: {_describe_error(exc, self.timeout)}") from exc
+        raise LLMError("LLM call failed: no response format accepted")   # pragma: no cover
+
+    def _once(self, messages, schema, schema_name, mode, purpose, max_tokens) -> LLMReply:
+        kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
+        if max_tokens:
+            kwargs["max_tokens"] = max_tokens
+        if mode == "json_schema":
+            kwargs["response_format"] = {"type": "json_schema",
+                                         "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        elif mode in ("json_object", "none"):
+            kwargs["messages"] = [*messages, {"role": "system", "content": _json_instruction(schema)}]
+            if mode == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+        started = time.monotonic()
+        ptok = ctok = None
+        try:
+            resp = self._client.chat.completions.create(**kwargs)
+            ms = int((time.monotonic() - started) * 1000)
+            usage = getattr(resp, "usage", None)
+            ptok = getattr(usage, "prompt_tokens", None) if usage else None
+            ctok = getattr(usage, "completion_tokens", None) if usage else None
+            if not resp.choices:
+                raise LLMError("the model returned no choices")
+            msg = resp.choices[0].message
+            if getattr(msg, "refusal", None):
+                raise LLMError("the model refused")
+            text = msg.content or ""
+            content: dict | str = extract_json(text) if schema is not None else text
+        except openai.BadRequestError as exc:
+            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False,
+                         _describe_error(exc, self.timeout))
+            raise
+        except openai.OpenAIError as exc:
+            err = _describe_error(exc, self.timeout)
+            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False, err)
+            log.warning("llm: %s call failed: %s", purpose, err)
+            raise LLMError(f"LLM call failed: {err}") from exc
+        except LLMError as exc:
+            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False, str(exc))
+            log.warning("llm: %s reply unusable: %s", purpose, exc)
+            raise
+        self._report(purpose, ptok, ctok, ms, True, None)
+        return LLMReply(content=content, prompt_tokens=ptok, completion_tokens=ctok, latency_ms=ms,
+                        model=getattr(resp, "model", None) or self.model)

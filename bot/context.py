@@ -1,0 +1,58 @@
+"""The running context shared by the CLI, the scheduler and the Slack app: settings, the repo,
+a clock, and the parts built from settings (sources, analyzer, summarizer)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cached_property
+
+from bot.config import Settings, load_settings
+from storage.repo import Repo, open_repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    settings: Settings = field(default_factory=load_settings)
+    now_override: datetime | None = None     # a fixed clock (tests, the demo replaying January 2026)
+
+    def now(self) -> datetime:
+        return self.now_override or datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        from zoneinfo import ZoneInfo
+        return self.now().astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    @cached_property
+    def repo(self) -> Repo:
+        from bot.watchlist import seed_once
+        repo = open_repo(self.settings.db_url)
+        seed_once(repo, self.settings.watchlist, today=self.today())
+        return repo
+
+    @cached_property
+    def analyzer(self):
+        from bot.analysis_adapter import Analyzer
+        return Analyzer()
+
+    @cached_property
+    def llm(self):
+        """The LLM client when one is configured, else None (offline summarizer)."""
+        if not self.settings.llm_enabled:
+            return None
+        from bot.analysis.llm import LLMClient
+        return LLMClient(base_url=self.settings.openai_base_url or None,
+                         api_key=self.settings.openai_api_key or None, model=self.settings.llm_model,
+                         timeout=self.settings.llm_timeout, json_mode=self.settings.llm_json_mode)
+
+    @cached_property
+    def summarizer(self):
+        from bot.analysis.summarize import Summarizer
+        return Summarizer(self.llm, self.repo)
+
+    def close(self) -> None:
+        if "repo" in self.__dict__:
+            self.repo.dispose()

@@ -1,0 +1,101 @@
+"""``legiswatch status``: health of sources and jobs, pending work, LLM tokens this week."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from bot.context import Context
+from bot.pipeline import SOURCES
+
+
+def status_report(ctx: Context) -> dict:
+    repo = ctx.repo
+    now = ctx.now()
+    threshold = timedelta(minutes=ctx.settings.source_alert_after_min)
+    states = {s.name: s for s in repo.sources()}
+    next_runs = _next_runs(ctx)
+    sources, failing = [], []
+    for name in SOURCES:
+        st = states.get(name)
+        row = {"name": name, "last_success": st.last_success_at if st else None,
+               "last_error": st.last_error if st and st.consecutive_failures else None,
+               "consecutive_failures": st.consecutive_failures if st else 0,
+               "failing_since": st.failing_since if st else None,
+               "next_run": next_runs.get(f"poll:{name}"),
+               "next_attempt_not_before": st.next_attempt_at if st and st.consecutive_failures else None,
+               "state": "never polled"}
+        if st and st.consecutive_failures:
+            row["state"] = "failing"
+            if st.failing_since and now - st.failing_since > threshold:
+                row["state"] = "failing (over threshold)"
+                failing.append(name)
+        elif st and st.last_success_at:
+            row["state"] = "ok"
+        sources.append(row)
+    week = now - timedelta(days=7)
+    jobs = {}
+    for run in repo.job_runs(limit=200):
+        jobs.setdefault(run["job_id"], run)
+    return {
+        "backend": repo.dialect,
+        "database": _db_size(ctx),
+        "sources": sources,
+        "jobs": [{"job_id": k, "last_run": v["started_at"], "status": v["status"], "error": v["error"],
+                  "next_run": next_runs.get(k)} for k, v in sorted(jobs.items())],
+        "pending": repo.count_pending(),
+        "llm_tokens_this_week": repo.llm_usage(week),
+        "llm": ctx.settings.llm_model if ctx.settings.llm_enabled else "offline summarizer",
+        "slack": "configured" if ctx.settings.slack_enabled else "not configured (console delivery)",
+        "failing": failing,
+        "as_of": now,
+    }
+
+
+def _next_runs(ctx: Context) -> dict:
+    try:
+        from bot.scheduler import next_fire_times
+    except ImportError:
+        return {}
+    return next_fire_times(ctx.settings, ctx.now())
+
+
+def _db_size(ctx: Context) -> dict:
+    url = ctx.settings.db_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+        return {"url": url, "bytes": size}
+    from bot.config import mask_url_password
+    return {"url": mask_url_password(url), "bytes": None}
+
+
+def _when(v) -> str:
+    if not v:
+        return "—"
+    return v.strftime("%Y-%m-%d %H:%M UTC") if hasattr(v, "strftime") else str(v)
+
+
+def render_status(r: dict) -> str:
+    lines = [f"legiswatch status (as of {_when(r['as_of'])}) — database: {r['backend']}, "
+             f"{(r['database']['bytes'] or 0) / 1024:.0f} KiB; Slack: {r['slack']}; LLM: {r['llm']}", "",
+             f"{'source':<18} {'state':<26} {'last success':<22} {'failures':>8}  next run"]
+    for s in r["sources"]:
+        lines.append(f"{s['name']:<18} {s['state']:<26} {_when(s['last_success']):<22} "
+                     f"{s['consecutive_failures']:>8}  {_when(s['next_run'])}")
+        if s["last_error"]:
+            lines.append(f"{'':<18} last error: {s['last_error']}")
+    if r["jobs"]:
+        lines += ["", "jobs:"]
+        for j in r["jobs"]:
+            err = f" — {j['error'].splitlines()[0]}" if j["error"] else ""
+            lines.append(f"  {j['job_id']:<26} {j['status']:<8} last {_when(j['last_run'])}{err}")
+    p = r["pending"]
+    t = r["llm_tokens_this_week"]
+    lines += ["", f"pending: {p['summaries']} summaries, {p['deliveries']} deliveries "
+                  f"({p['failed_deliveries']} failed)",
+              f"LLM this week: {t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} "
+              "completion tokens"]
+    if r["failing"]:
+        lines.append(f"FAILING longer than threshold: {', '.join(r['failing'])}")
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""poll → record → classify → changes → alerts. One failing source never stops the others.
+
+A scraper yields records and, after the records it covers, a ``CursorUpdate``: those records are
+written in one short transaction and only then does the cursor move. If the scraper fails part
+way, the uncommitted batch is dropped (nothing partial is stored) and the cursor stays where it
+was, so the next good poll catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.context import Context
+from bot.watchlist import build_watch, channel_for
+from scrapers.errors import LegiswatchError, SourceRateLimited
+from scrapers.records import BILL, BILL_TEXT, CursorUpdate, SourceNote, billtext_from_dict
+from storage.repo import ChangeInfo
+
+log = logging.getLogger(__name__)
+SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news")
+ALERT_MAX_AGE_DAYS = 14     # older news of a backfill goes to the digest, not to alerts
+
+
+@dataclass
+class SourceReport:
+    name: str
+    ok: bool = True
+    skipped: bool = False
+    records: int = 0
+    changes: list[ChangeInfo] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    requests: int = 0
+    recovered: bool = False
+
+
+def make_session(ctx: Context, name: str, *, min_interval: float = 0.0):
+    from scrapers.http import PoliteSession
+    s = ctx.settings
+    return PoliteSession(source=name, timeout=s.http_timeout, retries=s.http_retries,
+                         retry_after_max=s.retry_after_max, max_bytes=int(s.max_response_mb * 1024 * 1024),
+                         min_interval=min_interval, secrets=[s.congress_api_key] if not s.demo_key else [])
+
+
+def build_source(ctx: Context, name: str, session):
+    """The scraper object for ``name``, pointed at the configured base URL."""
+    s = ctx.settings
+    if name == "congress":
+        from scrapers.congress import CongressClient, CongressSource
+        from scrapers.govinfo import GovinfoClient
+        client = CongressClient(session, s.congress_api_url, s.congress_api_key)
+        govinfo = GovinfoClient(session, s.govinfo_url, s.govinfo_api_url, s.congress_api_key)
+        return CongressSource(client, govinfo, demo_key=s.demo_key)
+    if name == "federal_register":
+        from scrapers.federal_register import FederalRegisterSource
+        return FederalRegisterSource(session, s.federal_register_url)
+    if name == "public_inspection":
+        from scrapers.public_inspection import PublicInspectionSource
+        return PublicInspectionSource(session, s.federal_register_url)
+    if name == "bis":
+        from scrapers.bis import BisSource
+        return BisSource(session, s.bis_url)
+    if name == "news":
+        from scrapers.news import NewsSource
+        return NewsSource(session, s.news_search_url)
+    raise LegiswatchError(f"unknown source {name!r} (sources: {', '.join(SOURCES)})")
+
+
+def poll(ctx: Context, names: list[str] | None = None, *, since: date | None = None, force: bool = True,
+         progress: Callable[[str, int, int], None] | None = None) -> list[SourceReport]:
+    """Poll the named sources (all by default); each one's failure is recorded on it alone."""
+    reports = []
+    for name in names or SOURCES:
+        reports.append(poll_source(ctx, name, since=since, force=force, progress=progress))
+    return reports
+
+
+def poll_source(ctx: Context, name: str, *, since: date | None = None, force: bool = True,
+                progress: Callable[[str, int, int], None] | None = None) -> SourceReport:
+    repo = ctx.repo
+    report = SourceReport(name)
+    state = repo.source(name)
+    if not force and state.next_attempt_at and state.next_attempt_at > ctx.now():
+        report.skipped = True
+        return report
+    repo.source_attempt(name)
+    session = make_session(ctx, name)
+    watch = build_watch(repo)
+    cursor = dict(state.cursor)
+    if since is not None:
+        cursor["since"] = f"{since.isoformat()}T00:00:00Z"
+        cursor["backfill"] = True
+    batch: list = []
+    try:
+        scraper = build_source(ctx, name, session)
+        for item in _iterate(scraper, watch, cursor, ctx, name):
+            if isinstance(item, CursorUpdate):
+                report.changes += _commit(ctx, name, batch, item.cursor, state.cursor)
+                report.records += len(batch)
+                batch = []
+                if progress:
+                    progress(name, report.records, len(report.changes))
+            elif isinstance(item, SourceNote):
+                report.notes.append(item.message)
+                log.log(logging.WARNING if item.level == "warning" else logging.INFO, "%s: %s", name, item.message)
+            else:
+                batch.append(item)
+        if batch:
+            report.changes += _commit(ctx, name, batch, None, state.cursor)
+            report.records += len(batch)
+        report.recovered = repo.source_succeeded(name)
+    except Exception as exc:  # noqa: BLE001 — every failure is recorded on this source only
+        report.ok = False
+        report.error = _describe(exc)
+        retry_after = exc.retry_after if isinstance(exc, SourceRateLimited) else None
+        repo.source_failed(name, report.error, retry_after=retry_after)
+        if isinstance(exc, LegiswatchError):
+            log.warning("source %s failed: %s", name, report.error)
+        else:
+            log.exception("source %s failed unexpectedly", name)
+    finally:
+        report.requests = getattr(session, "request_count", 0)
+        session.close()
+    if report.changes:
+        post_process(ctx, report.changes)
+    return report
+
+
+def _iterate(scraper, watch, cursor, ctx: Context, name: str):
+    if name == "federal_register":
+        known = {d["external_id"] for d in ctx.repo.documents("fr_document") if (d.get("meta") or {}).get("has_text")}
+        return scraper.poll(watch, cursor, today=ctx.today(), known=known)
+    if name in ("public_inspection", "bis", "news"):
+        return scraper.poll(watch, cursor, today=ctx.today())
+    return scraper.poll(watch, cursor)
+
+
+def _commit(ctx: Context, name: str, batch: list, cursor: dict | None, old_cursor: dict) -> list[ChangeInfo]:
+    repo = ctx.repo
+    watched = {i["value"] for i in repo.watch_items("bill")}
+    changes = repo.record(batch, ctx.analyzer, watched_bills=watched) if batch else []
+    if cursor is not None:
+        if name == "public_inspection" and "on_display" in cursor:
+            changes += _withdrawn(ctx, old_cursor.get("on_display", []), cursor["on_display"])
+        merged = dict(cursor)
+        merged.pop("backfill", None)
+        if "since" in merged and "since" in old_cursor and str(merged["since"]) < str(old_cursor["since"]):
+            merged["since"] = old_cursor["since"]       # watermarks only move forward
+        repo.set_cursor(name, merged)
+    return changes
+
+
+def _withdrawn(ctx: Context, previous: list[str], current: list[str]) -> list[ChangeInfo]:
+    from scrapers.public_inspection import withdrawn
+    published = {d["external_id"] for d in ctx.repo.documents("fr_document")}
+    out = []
+    for number in withdrawn(previous, current, published):
+        doc = ctx.repo.get_document("public_inspection", number)
+        c = ctx.repo.add_change(key=f"pi_withdrawn:{number}", kind="pi_withdrawn", subject=number,
+                                headline=f"Withdrawn from public inspection before publication: {number}"
+                                + (f" {doc['title']}" if doc else ""),
+                                materiality=ctx.analyzer.materiality("pi_withdrawn"), change_date=ctx.today(),
+                                document_id=doc["id"] if doc else None)
+        if c:
+            out.append(c)
+    return out
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+# ---- after recording ------------------------------------------------------------------------
+
+def post_process(ctx: Context, changes: list[ChangeInfo]) -> None:
+    """Grade new text versions by their diff, then queue alerts for what is high and fresh."""
+    for c in changes:
+        if c.kind == "text_version":
+            _grade_text_version(ctx, c)
+    route_alerts(ctx, [ctx.repo.changes(ids=[c.id])[0] for c in changes])
+
+
+def previous_text(ctx: Context, bill_id: str, version_id: str) -> tuple[dict | None, dict | None]:
+    """(previous stored text version, this one) of a bill, ordered by version date."""
+    texts = ctx.repo.documents(BILL_TEXT, children_of=(BILL, bill_id))
+    texts.sort(key=lambda d: (d["date"] or date.min, d["id"]))
+    this = next((d for d in texts if d["external_id"] == version_id), None)
+    if this is None:
+        return None, None
+    earlier = [d for d in texts if d is not this and (d["date"] or date.min, d["id"]) < (this["date"] or date.min,
+                                                                                         this["id"])]
+    return (earlier[-1] if earlier else None), this
+
+
+def _grade_text_version(ctx: Context, c: ChangeInfo) -> None:
+    from bot.analysis.billdiff import diff_bills
+    bill_id = c.bill_id or c.subject.rsplit("-", 1)[0]
+    prev, this = previous_text(ctx, bill_id, c.subject)
+    if this is None:
+        return
+    if prev is None:
+        ctx.repo.update_change(c.id, detail={"first_version": True},
+                               materiality=ctx.analyzer.materiality("text_version", substantive=None))
+        return
+    diff = diff_bills(billtext_from_dict(prev["content"]), billtext_from_dict(this["content"]))
+    ctx.repo.update_change(c.id, materiality=ctx.analyzer.materiality("text_version", substantive=diff.substantive),
+                           detail={"compared_with": prev["external_id"], "substantive": diff.substantive,
+                                   "stats": diff.stats})
+
+
+def is_fresh(change: ChangeInfo, now: datetime) -> bool:
+    if change.change_date is None:
+        return True
+    return change.change_date >= (now.date() - timedelta(days=ALERT_MAX_AGE_DAYS))
+
+
+def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
+    """Queue one alert delivery per high-materiality, fresh change (idempotent per target+change)."""
+    default = ctx.settings.alert_channel if ctx.settings.slack_enabled else "console"
+    n = 0
+    for c in changes:
+        if c.materiality != "high" or not is_fresh(c, ctx.now()):
+            continue
+        target = channel_for(ctx.repo, c, default) if ctx.settings.slack_enabled else "console"
+        if not target:
+            continue
+        n += ctx.repo.enqueue(target=target, purpose="alert", ref=str(c.id), change_id=c.id,
+                              payload={"change_id": c.id})
+    return n

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine, migrations, and ``repo.py`` (the only place with SQL)."""

@@ -1,0 +1,88 @@
+"""The engine: SQLite pragmas (WAL, foreign keys, busy timeout, ``BEGIN IMMEDIATE``) or PostgreSQL,
+and applying migrations."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, foreign keys, a busy timeout and write
+    transactions that start with ``BEGIN IMMEDIATE`` (so a read-then-write never fails with SQLITE_BUSY)."""
+    if url.startswith("sqlite"):
+        db_path = url.split("///", 1)[-1]
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+                cur.execute(f"PRAGMA {pragma}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, engine: Engine | None = None) -> str:
+    """Apply pending migrations; returns the head revision. Safe to call on every command."""
+    from alembic import command
+
+    with _migrate_lock:
+        cfg = alembic_config(url)
+        if engine is not None:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        else:
+            command.upgrade(cfg, "head")
+        _migrated.add(url)
+    return current_revision(engine or make_engine(url))
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_migrated(url: str, engine: Engine) -> None:
+    """Apply pending migrations once per process and URL."""
+    if url in _migrated:
+        return
+    upgrade(url, engine)
+
+
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+def has_table(engine: Engine, name: str) -> bool:
+    return inspect(engine).has_table(name)

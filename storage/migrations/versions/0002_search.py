@@ -1,0 +1,54 @@
+"""full-text search over passages: FTS5 on SQLite, a generated tsvector on PostgreSQL
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22
+"""
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+SQLITE = [
+    """CREATE VIRTUAL TABLE passages_fts USING fts5(
+           ids, heading, text, content='passages', content_rowid='id', tokenize='porter unicode61')""",
+    """CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+           INSERT INTO passages_fts(rowid, ids, heading, text) VALUES (new.id, new.ids, new.heading, new.text);
+       END""",
+    """CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+           INSERT INTO passages_fts(passages_fts, rowid, ids, heading, text)
+           VALUES ('delete', old.id, old.ids, old.heading, old.text);
+       END""",
+    """CREATE TRIGGER passages_au AFTER UPDATE OF ids, heading, text ON passages BEGIN
+           INSERT INTO passages_fts(passages_fts, rowid, ids, heading, text)
+           VALUES ('delete', old.id, old.ids, old.heading, old.text);
+           INSERT INTO passages_fts(rowid, ids, heading, text) VALUES (new.id, new.ids, new.heading, new.text);
+       END""",
+]
+
+POSTGRES = [
+    """ALTER TABLE passages ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+           setweight(to_tsvector('english', coalesce(ids, '')), 'A') ||
+           setweight(to_tsvector('english', coalesce(heading, '')), 'B') ||
+           setweight(to_tsvector('english', coalesce(text, '')), 'C')) STORED""",
+    "CREATE INDEX ix_passages_tsv ON passages USING GIN (tsv)",
+]
+
+
+def upgrade() -> None:
+    name = op.get_bind().dialect.name
+    for stmt in SQLITE if name == "sqlite" else POSTGRES if name == "postgresql" else []:
+        op.execute(stmt)
+
+
+def downgrade() -> None:
+    name = op.get_bind().dialect.name
+    if name == "sqlite":
+        for trig in ("passages_ai", "passages_ad", "passages_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trig}")
+        op.execute("DROP TABLE IF EXISTS passages_fts")
+    elif name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_passages_tsv")
+        op.execute("ALTER TABLE passages DROP COLUMN IF EXISTS tsv")

@@ -1,0 +1,124 @@
+"""Shared plumbing for the repo mixins: transactions, dialect upserts, hashing, value types."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _default(o: Any):
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    if isinstance(o, bytes):
+        return o.decode("utf-8", "replace")
+    if hasattr(o, "__dataclass_fields__"):
+        from dataclasses import asdict
+        return asdict(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces — equal content gives equal text (and hash)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def sha256(obj: Any) -> str:
+    data = obj if isinstance(obj, str) else dumps(obj)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ChangeInfo:
+    """A detected change, as returned by ``record`` and the change queries."""
+
+    id: int
+    key: str
+    kind: str
+    subject: str
+    headline: str
+    materiality: str
+    change_date: date | None
+    detected_at: datetime
+    bill_id: str | None = None
+    document_id: int | None = None
+    detail: dict = field(default_factory=dict)
+    from_version_id: int | None = None
+    to_version_id: int | None = None
+    summary_id: int | None = None
+    summary_state: str = "pending"
+
+    @classmethod
+    def from_row(cls, row) -> ChangeInfo:
+        return cls(id=row.id, key=row.key, kind=row.kind, subject=row.subject, headline=row.headline or "",
+                   materiality=row.materiality, change_date=row.change_date, detected_at=aware(row.detected_at),
+                   bill_id=row.bill_id, document_id=row.document_id, detail=json.loads(row.detail_json or "{}"),
+                   from_version_id=row.from_version_id, to_version_id=row.to_version_id,
+                   summary_id=row.summary_id, summary_state=row.summary_state)
+
+
+@dataclass
+class SourceState:
+    name: str
+    cursor: dict
+    etag: str | None
+    last_modified: str | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failing_since: datetime | None
+    consecutive_failures: int
+    next_attempt_at: datetime | None
+    alerted_failing: bool
+
+
+class RepoBase:
+    def __init__(self, engine: Engine, url: str = "") -> None:
+        self.engine = engine
+        self.url = url or str(engine.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def tx(self):
+        """One short transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    def insert(self, model):
+        """A dialect ``INSERT`` supporting ``on_conflict_do_nothing/update``."""
+        table = model.__table__
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def insert_ignore(self, s: Session, model, values: dict, conflict: list[str]) -> bool:
+        """Insert unless the unique key exists; True when a row was inserted."""
+        stmt = self.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+        return s.execute(stmt).rowcount > 0
+
+    def dispose(self) -> None:
+        self.engine.dispose()

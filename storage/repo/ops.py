@@ -1,0 +1,265 @@
+"""Operations: source health and cursors, the watchlist, the outbox, Slack event dedupe, job runs,
+leases and key/values."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+
+from storage.models import Delivery, JobRun, KeyValue, Lease, SlackEvent, Source, WatchEvent, WatchItem
+from storage.repo.base import SourceState, aware, dumps, utcnow
+
+
+class OpsMixin:
+    # ---- sources -----------------------------------------------------------------------------
+    def _source(self, s, name: str) -> Source:
+        row = s.exec(select(Source).where(Source.name == name)).first()
+        if row is None:
+            self.insert_ignore(s, Source, dict(name=name, cursor_json="{}", consecutive_failures=0,
+                                               alerted_failing=False), ["name"])
+            row = s.exec(select(Source).where(Source.name == name)).one()
+        return row
+
+    def source(self, name: str) -> SourceState:
+        with self.tx() as s:
+            return _state(self._source(s, name))
+
+    def sources(self) -> list[SourceState]:
+        with self.tx() as s:
+            return [_state(r) for r in s.exec(select(Source).order_by(Source.name))]
+
+    def set_cursor(self, name: str, cursor: dict, *, etag: str | None = None, last_modified: str | None = None) -> None:
+        """Merge ``cursor`` into the source's cursor (the scraper decides what moves forward)."""
+        with self.tx() as s:
+            row = self._source(s, name)
+            merged = {**json.loads(row.cursor_json or "{}"), **cursor}
+            row.cursor_json = dumps(merged)
+            if etag is not None:
+                row.etag = etag
+            if last_modified is not None:
+                row.last_modified = last_modified
+            s.add(row)
+
+    def source_attempt(self, name: str) -> None:
+        with self.tx() as s:
+            row = self._source(s, name)
+            row.last_attempt_at = utcnow()
+            s.add(row)
+
+    def source_succeeded(self, name: str) -> bool:
+        """Record a good poll; returns True when the source was failing before (it recovered)."""
+        with self.tx() as s:
+            row = self._source(s, name)
+            was_failing = row.consecutive_failures > 0
+            row.last_success_at = utcnow()
+            row.consecutive_failures = 0
+            row.failing_since = None
+            row.next_attempt_at = None
+            s.add(row)
+            return was_failing
+
+    def source_failed(self, name: str, error: str, *, backoff_cap: timedelta = timedelta(hours=6),
+                      base: timedelta = timedelta(minutes=5), retry_after: float | None = None) -> SourceState:
+        """Record a failed poll; attempts are spaced out (5 min, 10, 20… up to the cap)."""
+        with self.tx() as s:
+            row = self._source(s, name)
+            now = utcnow()
+            row.consecutive_failures += 1
+            row.last_error = error.splitlines()[0][:500] if error else "error"
+            row.last_error_at = now
+            row.failing_since = row.failing_since or now
+            wait = min(base * (2 ** (row.consecutive_failures - 1)), backoff_cap)
+            if retry_after:
+                wait = max(wait, timedelta(seconds=retry_after))
+            row.next_attempt_at = now + wait
+            s.add(row)
+            return _state(row)
+
+    def set_source_alerted(self, name: str, alerted: bool) -> None:
+        with self.tx() as s:
+            row = self._source(s, name)
+            row.alerted_failing = alerted
+            s.add(row)
+
+    # ---- watchlist ---------------------------------------------------------------------------
+    def watch_items(self, kind: str | None = None) -> list[dict]:
+        with self.tx() as s:
+            q = select(WatchItem).order_by(WatchItem.kind, WatchItem.value)
+            if kind:
+                q = q.where(WatchItem.kind == kind)
+            return [{"kind": w.kind, "value": w.value, "label": w.label, "channel": w.channel,
+                     "added_by": w.added_by, "added_at": w.added_at} for w in s.exec(q)]
+
+    def add_watch(self, kind: str, value: str, *, label: str = "", channel: str | None = None,
+                  actor: str = "", action: str = "add") -> bool:
+        """Add a watch item; False when it was already watched. Every change is logged."""
+        with self.tx() as s:
+            added = self.insert_ignore(s, WatchItem, dict(kind=kind, value=value, label=label, channel=channel,
+                                                          added_by=actor, added_at=utcnow()), ["kind", "value"])
+            if added:
+                s.add(WatchEvent(actor=actor, action=action, kind=kind, value=value, channel=channel))
+            return added
+
+    def remove_watch(self, kind: str, value: str, *, actor: str = "") -> bool:
+        with self.tx() as s:
+            n = s.execute(delete(WatchItem).where(WatchItem.kind == kind, WatchItem.value == value)).rowcount
+            if n:
+                s.add(WatchEvent(actor=actor, action="remove", kind=kind, value=value))
+            return n > 0
+
+    def watch_events(self) -> list[dict]:
+        with self.tx() as s:
+            return [{"at": e.at, "actor": e.actor, "action": e.action, "kind": e.kind, "value": e.value,
+                     "channel": e.channel} for e in s.exec(select(WatchEvent).order_by(WatchEvent.id))]
+
+    # ---- outbox ------------------------------------------------------------------------------
+    def enqueue(self, *, target: str, purpose: str, ref: str, payload: dict, change_id: int | None = None,
+                not_before: datetime | None = None) -> bool:
+        """Queue one delivery; False when (target, purpose, ref) was already queued or sent."""
+        with self.tx() as s:
+            return self.insert_ignore(s, Delivery, dict(
+                target=target, purpose=purpose, ref=ref[:200], change_id=change_id, payload_json=dumps(payload),
+                status="pending", attempts=0, not_before=not_before, created_at=utcnow()),
+                ["target", "purpose", "ref"])
+
+    def pending_deliveries(self, *, now: datetime | None = None, limit: int = 200) -> list[dict]:
+        now = now or utcnow()
+        with self.tx() as s:
+            q = (select(Delivery).where(col(Delivery.status).in_(["pending", "sending"]))
+                 .order_by(Delivery.id).limit(limit))
+            return [_delivery(d) for d in s.exec(q) if not d.not_before or aware(d.not_before) <= now]
+
+    def claim_delivery(self, delivery_id: int) -> bool:
+        """Mark a delivery as being sent (so a second instance does not send it too)."""
+        with self.tx() as s:
+            n = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending")
+                          .values(status="sending", attempts=Delivery.attempts + 1)).rowcount
+            return n > 0
+
+    def delivery_sent(self, delivery_ids, *, slack_ts: str | None = None, group_ref: str | None = None) -> None:
+        with self.tx() as s:
+            s.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
+                      .values(status="sent", sent_at=utcnow(), slack_ts=slack_ts, group_ref=group_ref,
+                              last_error=None))
+
+    def delivery_failed(self, delivery_ids, error: str, *, retry_at: datetime | None = None,
+                        give_up: bool = False) -> None:
+        with self.tx() as s:
+            s.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
+                      .values(status="failed" if give_up else "pending", last_error=error[:500],
+                              not_before=retry_at))
+
+    def release_stale_sending(self, older_than: timedelta = timedelta(minutes=10)) -> int:
+        """Deliveries left 'sending' by a crashed process go back to pending."""
+        with self.tx() as s:
+            rows = s.exec(select(Delivery).where(Delivery.status == "sending")).all()
+            cutoff = utcnow() - older_than
+            n = 0
+            for d in rows:
+                if aware(d.created_at) < cutoff or d.sent_at is None:
+                    d.status = "pending"
+                    s.add(d)
+                    n += 1
+            return n
+
+    def deliveries(self, *, purpose: str | None = None, status: str | None = None) -> list[dict]:
+        with self.tx() as s:
+            q = select(Delivery).order_by(Delivery.id)
+            if purpose:
+                q = q.where(Delivery.purpose == purpose)
+            if status:
+                q = q.where(Delivery.status == status)
+            return [_delivery(d) for d in s.exec(q)]
+
+    # ---- Slack event dedupe ----------------------------------------------------------------
+    def first_time_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen (retries and duplicate deliveries: False)."""
+        with self.tx() as s:
+            return self.insert_ignore(s, SlackEvent, dict(event_id=event_id[:128], received_at=utcnow()),
+                                      ["event_id"])
+
+    # ---- job runs ----------------------------------------------------------------------------
+    def job_started(self, job_id: str, holder: str | None = None) -> int:
+        with self.tx() as s:
+            run = JobRun(job_id=job_id, status="running", holder=holder)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def job_finished(self, run_id: int, *, status: str = "ok", counts: dict | None = None,
+                     error: str | None = None) -> None:
+        with self.tx() as s:
+            run = s.get(JobRun, run_id)
+            if run is None:
+                return
+            run.finished_at, run.status, run.counts_json = utcnow(), status, dumps(counts or {})
+            run.error = error[:1000] if error else None
+            s.add(run)
+
+    def job_runs(self, job_id: str | None = None, limit: int = 50) -> list[dict]:
+        with self.tx() as s:
+            q = select(JobRun).order_by(col(JobRun.id).desc()).limit(limit)
+            if job_id:
+                q = q.where(JobRun.job_id == job_id)
+            return [{"id": r.id, "job_id": r.job_id, "started_at": r.started_at, "finished_at": r.finished_at,
+                     "status": r.status, "counts": json.loads(r.counts_json), "error": r.error}
+                    for r in s.exec(q)]
+
+    # ---- leases (several instances) ------------------------------------------------------
+    def take_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take or renew a lease; True when ``holder`` has it until now + ttl."""
+        now = utcnow()
+        with self.tx() as s:
+            if self.insert_ignore(s, Lease, dict(name=name, holder=holder, expires_at=now + ttl), ["name"]):
+                return True
+            n = s.execute(update(Lease).where(Lease.name == name,
+                                              (Lease.expires_at < now) | (Lease.holder == holder))
+                          .values(holder=holder, expires_at=now + ttl)).rowcount
+            return n > 0
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.tx() as s:
+            s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+    # ---- key/values ----------------------------------------------------------------------------
+    def kv_get(self, name: str, default: str | None = None) -> str | None:
+        with self.tx() as s:
+            row = s.get(KeyValue, name)
+            return row.value if row else default
+
+    def kv_set(self, name: str, value: str) -> None:
+        with self.tx() as s:
+            row = s.get(KeyValue, name) or KeyValue(name=name)
+            row.value, row.updated_at = value, utcnow()
+            s.add(row)
+
+    def count_pending(self) -> dict[str, int]:
+        from storage.models import Change
+        with self.tx() as s:
+            return {
+                "summaries": s.exec(select(func.count()).select_from(Change)
+                                    .where(Change.summary_state == "pending")).one(),
+                "deliveries": s.exec(select(func.count()).select_from(Delivery)
+                                     .where(col(Delivery.status).in_(["pending", "sending"]))).one(),
+                "failed_deliveries": s.exec(select(func.count()).select_from(Delivery)
+                                            .where(Delivery.status == "failed")).one(),
+            }
+
+
+def _state(r: Source) -> SourceState:
+    return SourceState(name=r.name, cursor=json.loads(r.cursor_json or "{}"), etag=r.etag,
+                       last_modified=r.last_modified, last_attempt_at=aware(r.last_attempt_at),
+                       last_success_at=aware(r.last_success_at), last_error=r.last_error,
+                       last_error_at=aware(r.last_error_at), failing_since=aware(r.failing_since),
+                       consecutive_failures=r.consecutive_failures, next_attempt_at=aware(r.next_attempt_at),
+                       alerted_failing=r.alerted_failing)
+
+
+def _delivery(d: Delivery) -> dict:
+    return {"id": d.id, "target": d.target, "purpose": d.purpose, "ref": d.ref, "change_id": d.change_id,
+            "payload": json.loads(d.payload_json), "status": d.status, "attempts": d.attempts,
+            "last_error": d.last_error, "not_before": aware(d.not_before), "sent_at": aware(d.sent_at),
+            "slack_ts": d.slack_ts, "created_at": aware(d.created_at)}
