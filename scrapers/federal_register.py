@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapers.errors import HostileContent, NotFound, SourceChanged
 from scrapers.frtext import parse_fr_xml, plain_text_passages
@@ -142,7 +142,7 @@ class FederalRegisterSource:
 
     # ---- URLs ------------------------------------------------------------------------------
     def local_url(self, url: str) -> str:
-        """Re-root a federalregister.gov URL on our configured site root (identity in production,
+        """Re-root a federalregister.gov URL (full text) on our configured site root (identity in production,
         the sandbox in tests); URLs on other hosts are refused."""
         parts = urlsplit(url)
         root = urlsplit(self.site_root)
@@ -160,7 +160,8 @@ class FederalRegisterSource:
 
     # ---- search ----------------------------------------------------------------------------
     def search(self, condition: tuple[str, str], lo: date, hi: date) -> Iterator[dict]:
-        """Every document matching ``condition`` published in ``[lo, hi]``, following ``next_page_url``.
+        """Every document matching ``condition`` published in ``[lo, hi]``, page by page while the
+        answer has a ``next_page_url`` (never beyond page 50).
 
         A window with more results than 50 pages can hold is split in two and searched again."""
         url = f"{self.base_url}/documents.json"
@@ -183,15 +184,15 @@ class FederalRegisterSource:
                 if not isinstance(doc, dict):
                     raise SourceChanged("Federal Register result is not an object", source=NAME)
                 yield doc
-            next_url = data.get("next_page_url")
-            if not next_url or not results:
+            if not data.get("next_page_url") or not results:
                 return
             page += 1
-            asked = dict(parse_qsl(urlsplit(next_url).query)).get("page")
-            if page > MAX_PAGE or (asked and asked.isdigit() and int(asked) > MAX_PAGE):
-                log.warning("federal_register: more than %d pages for %s; stopping", MAX_PAGE, condition)
+            if page > MAX_PAGE:
+                log.warning("federal_register: more than %d pages for %s %s..%s; stopping", MAX_PAGE, condition, lo, hi)
                 return
-            data = self.session.get_json(self.local_url(next_url))
+            # The next page is asked with our own conditions (the API's next_page_url names the
+            # same ones): the window and fields stay exactly what we asked for.
+            data = self.session.get_json(url, params=[*self._params(condition, lo, hi), ("page", str(page))])
 
     def fetch_documents(self, numbers: list[str]) -> list[dict]:
         """Several documents by number in one request (``/documents/a,b.json``)."""
