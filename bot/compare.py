@@ -1,0 +1,95 @@
+"""``compare A B``: two versions of one bill, or the latest stored versions of two bills, as a
+summary of what changed followed by the redline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.context import Context
+from scrapers.errors import NotFound
+from scrapers.ids import BillId, parse_bill_id, parse_version_id
+from scrapers.records import BILL, BILL_TEXT, billtext_from_dict
+
+
+@dataclass
+class CompareResult:
+    a_id: str
+    b_id: str
+    diff: object
+    summary: object
+    title: str
+
+    @property
+    def html(self) -> str:
+        from bot.analysis.redline import redline_html
+        return redline_html(self.diff, self.title)
+
+    def redline(self, limit: int | None = None) -> str:
+        from bot.analysis.redline import redline_text
+        return redline_text(self.diff, limit=limit)
+
+    def text(self) -> str:
+        head = f"What changed: {self.a_id} → {self.b_id}" + (f" ({self.title})" if self.title else "")
+        produced = getattr(self.summary, "produced_by", "")
+        note = {"offline": "offline summary", "offline-fallback": "offline summary (LLM reply rejected)",
+                "llm": f"summary by {getattr(self.summary, 'model', 'the LLM')}"}.get(produced, produced)
+        return f"{head}\n\nSummary ({note}):\n{self.summary.text}\n\nRedline:\n{self.redline()}"
+
+    def to_dict(self) -> dict:
+        s = self.summary
+        return {"a": self.a_id, "b": self.b_id, "title": self.title,
+                "summary": {"text": s.text, "bullets": [{"text": b.text, "cites": b.cites} for b in s.bullets],
+                            "why_it_matters": s.why_it_matters, "produced_by": s.produced_by, "model": s.model},
+                "substantive": self.diff.substantive, "changes": self.diff.to_dict(), "redline": self.redline()}
+
+
+def resolve_version(ctx: Context, text: str) -> dict:
+    """A stored text version (repo dict) for ``hr2683-119-eh`` or, for a bill id, its latest version."""
+    text = text.strip()
+    try:
+        bill, code = parse_version_id(text)
+    except Exception:  # noqa: BLE001 — not in version form: a bill in any accepted form
+        bill, code = parse_bill_id(text, today=ctx.today()), None
+    if code:
+        doc = ctx.repo.get_document(BILL_TEXT, bill.version(code))
+        if doc is None:
+            _fetch(ctx, bill)
+            doc = ctx.repo.get_document(BILL_TEXT, bill.version(code))
+        if doc is None:
+            raise NotFound(f"no stored text version {bill.version(code)} (versions are listed by `legiswatch bill "
+                           f"{bill}`)")
+        return doc
+    versions = _versions(ctx, bill)
+    if not versions:
+        _fetch(ctx, bill)
+        versions = _versions(ctx, bill)
+    if not versions:
+        raise NotFound(f"no text of {bill.display} is stored or available yet")
+    return versions[-1]
+
+
+def _versions(ctx: Context, bill: BillId) -> list[dict]:
+    docs = ctx.repo.documents(BILL_TEXT, children_of=(BILL, str(bill)))
+    return sorted(docs, key=lambda d: (d["date"] or date.min, d["id"]))
+
+
+def _fetch(ctx: Context, bill: BillId) -> None:
+    if ctx.repo.bill(str(bill)) is not None and _versions(ctx, bill):
+        return
+    from bot.status import fetch_bill
+    try:
+        fetch_bill(ctx, bill)
+    except NotFound:
+        raise NotFound(f"{bill.display} is not known to Congress.gov") from None
+
+
+def compare(ctx: Context, a: str, b: str) -> CompareResult:
+    from bot.analysis.billdiff import diff_bills
+    from bot.summaries import summarize_versions
+    old, new = resolve_version(ctx, a), resolve_version(ctx, b)
+    diff = diff_bills(billtext_from_dict(old["content"]), billtext_from_dict(new["content"]))
+    summary = summarize_versions(ctx, old, new)
+    new_text = billtext_from_dict(new["content"])
+    return CompareResult(a_id=old["external_id"], b_id=new["external_id"], diff=diff, summary=summary,
+                         title=new_text.short_title or new_text.title)
