@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     news_interval_min: int = _f(60, "LEGISWATCH_NEWS_INTERVAL_MIN", "news poll every N minutes")
     source_alert_after_min: int = _f(360, "LEGISWATCH_SOURCE_ALERT_AFTER_MIN",
                                      "a source failing longer than this is alerted and makes `status` exit 1")
+    alert_max_age_days: int = _f(14, "LEGISWATCH_ALERT_MAX_AGE_DAYS",
+                                 "changes whose own date is older than this go to the digest, not to alerts")
     redline_base_url: str = _f("", "LEGISWATCH_REDLINE_BASE_URL",
                                "public base URL of this app's HTTP mode, for links to full redlines")
 

@@ -21,7 +21,6 @@ from storage.repo import ChangeInfo
 
 log = logging.getLogger(__name__)
 SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news")
-ALERT_MAX_AGE_DAYS = 14     # older news of a backfill goes to the digest, not to alerts
 
 
 @dataclass
@@ -51,9 +50,9 @@ def build_source(ctx: Context, name: str, session):
     if name == "congress":
         from scrapers.congress import CongressClient, CongressSource
         from scrapers.govinfo import GovinfoClient
-        client = CongressClient(session, s.congress_api_url, s.congress_api_key)
+        client = CongressClient(session, s.congress_api_url, s.congress_api_key, govinfo_url=s.govinfo_url)
         govinfo = GovinfoClient(session, s.govinfo_url, s.govinfo_api_url, s.congress_api_key)
-        return CongressSource(client, govinfo, demo_key=s.demo_key)
+        return CongressSource(client, govinfo, demo_key=s.demo_key, now=ctx.now)
     if name == "federal_register":
         from scrapers.federal_register import FederalRegisterSource
         return FederalRegisterSource(session, s.federal_register_url)
@@ -212,10 +211,11 @@ def _grade_text_version(ctx: Context, c: ChangeInfo) -> None:
                                    "stats": diff.stats})
 
 
-def is_fresh(change: ChangeInfo, now: datetime) -> bool:
+def is_fresh(change: ChangeInfo, now: datetime, max_age_days: int = 14) -> bool:
+    """Alerts are for news: a backfill's old changes go to the digest instead."""
     if change.change_date is None:
         return True
-    return change.change_date >= (now.date() - timedelta(days=ALERT_MAX_AGE_DAYS))
+    return change.change_date >= (now.date() - timedelta(days=max_age_days))
 
 
 def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
@@ -223,7 +223,7 @@ def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
     default = ctx.settings.alert_channel if ctx.settings.slack_enabled else "console"
     n = 0
     for c in changes:
-        if c.materiality != "high" or not is_fresh(c, ctx.now()):
+        if c.materiality != "high" or not is_fresh(c, ctx.now(), ctx.settings.alert_max_age_days):
             continue
         target = channel_for(ctx.repo, c, default) if ctx.settings.slack_enabled else "console"
         if not target:
