@@ -80,8 +80,9 @@ def _is_deleted(el) -> bool:
     return el.get("changed") == "deleted" or strip_ns(el.tag) in ("deleted-phrase", "deleted-block")
 
 
-def _inline(el, *, skip=()) -> str:
-    """Text of ``el`` and its inline descendants; ``<quote>`` gets quotes, page breaks vanish."""
+def _inline(el, *, skip=(), quoted=("quote",)) -> str:
+    """Text of ``el`` and its inline descendants; ``quoted`` tags get double quotes (not when already
+    inside a quote), page breaks vanish."""
     parts: list[str] = []
 
     def walk(node, top=False):
@@ -94,7 +95,7 @@ def _inline(el, *, skip=()) -> str:
             if tag == "br":
                 parts.append(" ")
         else:
-            quote = tag == "quote"
+            quote = tag in quoted and not (tag != "quote" and strip_ns(getattr(node.getparent(), "tag", "")) == "quote")
             if quote:
                 parts.append('"')
             if node.text:
@@ -119,11 +120,15 @@ class _Builder:
     heading_tag = "header"
     text_tags: tuple[str, ...] = ()
     quote_tags: tuple[str, ...] = ()
+    inline_quoted: tuple[str, ...] = ("quote",)
+
+    def inline(self, el, *, skip=()) -> str:
+        return _inline(el, skip=skip, quoted=self.inline_quoted)
 
     def enum_of(self, el) -> str:
         for child in el:
             if isinstance(child.tag, str) and strip_ns(child.tag) == self.num_tag:
-                return normalize_enum(child.get("value") or _inline(child))
+                return normalize_enum(child.get("value") or self.inline(child))
         return ""
 
     def quoted(self, el) -> str:
@@ -132,7 +137,7 @@ class _Builder:
         after = ""
         for child in el:
             if isinstance(child.tag, str) and strip_ns(child.tag) == "after-quoted-block":
-                after = _inline(child)
+                after = self.inline(child)
         return clean(f'"{body}"{after}')
 
     def _flat(self, el) -> str:
@@ -149,9 +154,9 @@ class _Builder:
                     continue
                 ctag = strip_ns(child.tag)
                 if ctag == self.num_tag:
-                    parts.append(_inline(child))
+                    parts.append(self.inline(child))
                 elif ctag == self.heading_tag:
-                    parts.append(_heading(_inline(child)) + ".\u2014")
+                    parts.append(_heading(self.inline(child)) + ".\u2014")
                 else:
                     parts.append(self._flat(child))
             return " ".join(p for p in parts if p)
@@ -162,7 +167,7 @@ class _Builder:
             texts: list[str] = []
             self.text_part(el, "", texts, [])
             return " ".join(t for t in texts if t)
-        return _inline(el)
+        return self.inline(el)
 
     def unit(self, el, parent_key: str, index: int, level: str) -> Section:
         num = self.enum_of(el)
@@ -172,7 +177,7 @@ class _Builder:
         self.collect(el, key, texts, children)
         for child in el:
             if isinstance(child.tag, str) and strip_ns(child.tag) == self.heading_tag:
-                heading = _heading(_inline(child))
+                heading = _heading(self.inline(child))
         return Section(key=key, num=num, heading=heading, text=clean(" ".join(t for t in texts if t)),
                        level=level, children=_dedupe(children))
 
@@ -189,7 +194,7 @@ class _Builder:
                 self.text_part(child, key, texts, children)
 
     def text_part(self, el, key, texts, children) -> None:
-        texts.append(_inline(el, skip=self.quote_tags))
+        texts.append(self.inline(el, skip=self.quote_tags))
         for child in el:       # quoted blocks written inside a text element
             if isinstance(child.tag, str) and strip_ns(child.tag) in self.quote_tags:
                 texts.append(self.quoted(child))
@@ -208,7 +213,7 @@ class _Builder:
                     walk(child)
         walk(body)
         if not out:
-            text = " ".join(p for p in (_inline(c, skip=self.quote_tags) for c in body
+            text = " ".join(p for p in (self.inline(c, skip=self.quote_tags) for c in body
                                         if isinstance(c.tag, str)) if p)
             if clean(text):
                 out.append(Section(key="body", num="", heading="", text=clean(text), level="body"))
@@ -220,6 +225,7 @@ class _DtdBuilder(_Builder):
     heading_tag = "header"
     text_tags = ("text", "continuation-text", "quoted-block-continuation-text")
     quote_tags = ("quoted-block",)
+    inline_quoted = ("quote", "term")      # GPO prints <term> in quotes; USLM has the quotes in the text
 
 
 class _UslmBuilder(_Builder):

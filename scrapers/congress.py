@@ -273,8 +273,12 @@ class CongressSource:
                 seen = parse_z(row.update_date)
                 if seen and (newest is None or seen > newest):
                     newest = seen
+        short_titles = dict(watch.short_titles)
         for bill in watched:
-            yield from self._poll_bill(bill, watch, rows, congress)
+            for item in self._poll_bill(bill, watch, rows, congress):
+                if isinstance(item, BillRecord) and item.short_title:
+                    short_titles[item.bill_id] = item.short_title
+                yield item
         watched_ids = {str(b) for b in watched}
         for row in rows.values():
             if row.bill_id in watched_ids:
@@ -282,7 +286,8 @@ class CongressSource:
             term = title_matches(row.title, terms)
             if term:
                 yield self._discovered(row, term)
-        crec_next = yield from self._poll_crec(watch, cursor, start.date())
+        crec_watch = Watch(bills=list(watch.bills), short_titles=short_titles)
+        crec_next = yield from self._poll_crec(crec_watch, cursor, start.date())
         new_since = min(newest, start) if newest else start
         old = parse_z(cursor.get("since"))
         if old and old > new_since:
