@@ -115,7 +115,7 @@ def document_record(doc: dict, matched: list[dict], *, full_text=None, raw_text:
         "correction_of": document_number_of(doc.get("correction_of")),
         "correction_of_url": doc.get("correction_of"), "pdf_url": doc.get("pdf_url"),
         "significant": doc.get("significant"), "matched": matched,
-        "full_text": full_text is not None or bool(raw_text),
+        "has_text": full_text is not None or bool(raw_text),
     }
     parent = (FR_DOCUMENT, meta["correction_of"]) if meta["correction_of"] else None
     return DocumentRecord(kind=FR_DOCUMENT, external_id=number, title=title, url=doc.get("html_url"), source=NAME,

@@ -151,6 +151,10 @@ def _walk_body(el: etree._Element, out: _Builder) -> None:
             subject = next((inline_text(c) for c in child if strip_ns(str(c.tag)) == "SUBJECT"), "")
             out.start(clean(num), subject)
             _walk_body(child, out)
+        elif tag == "REGTEXT" and child.get("PART"):
+            cfr = f"{child.get('TITLE', '')} CFR {child.get('PART')}".strip()
+            out.start(cfr, f"Amendments to {cfr.replace('CFR', 'CFR part')}")
+            _walk_body(child, out)
         elif tag in ("SECTNO", "SUBJECT", "PRTPAGE"):
             continue
         elif tag == "SIG":
