@@ -22,7 +22,7 @@ def status_report(ctx: Context) -> dict:
                "last_error": st.last_error if st and st.consecutive_failures else None,
                "consecutive_failures": st.consecutive_failures if st else 0,
                "failing_since": st.failing_since if st else None,
-               "next_run": next_runs.get(f"poll:{name}"),
+               "next_run": _next_poll(next_runs.get(f"poll:{name}"), st),
                "next_attempt_not_before": st.next_attempt_at if st and st.consecutive_failures else None,
                "state": "never polled"}
         if st and st.consecutive_failures:
@@ -34,15 +34,11 @@ def status_report(ctx: Context) -> dict:
             row["state"] = "ok"
         sources.append(row)
     week = now - timedelta(days=7)
-    jobs = {}
-    for run in repo.job_runs(limit=200):
-        jobs.setdefault(run["job_id"], run)
     return {
         "backend": repo.dialect,
         "database": _db_size(ctx),
         "sources": sources,
-        "jobs": [{"job_id": k, "last_run": v["started_at"], "status": v["status"], "error": v["error"],
-                  "next_run": next_runs.get(k)} for k, v in sorted(jobs.items())],
+        "jobs": _jobs(repo, next_runs),
         "pending": repo.count_pending(),
         "llm_tokens_this_week": repo.llm_usage(week),
         "llm": ctx.settings.llm_model if ctx.settings.llm_enabled else "offline summarizer",
@@ -50,6 +46,26 @@ def status_report(ctx: Context) -> dict:
         "failing": failing,
         "as_of": now,
     }
+
+
+def _next_poll(scheduled, st):
+    """The next scheduled poll, or later when the source is backing off (it skips until then)."""
+    if st and st.consecutive_failures and st.next_attempt_at and scheduled and st.next_attempt_at > scheduled:
+        return st.next_attempt_at
+    return scheduled
+
+
+def _jobs(repo, next_runs: dict) -> list[dict]:
+    """Every scheduled job (and any other that ran): last run, its status/error/counts, next run."""
+    last: dict[str, dict] = {}
+    for run in repo.job_runs(limit=500):
+        last.setdefault(run["job_id"], run)
+    out = []
+    for job_id in list(next_runs) + sorted(set(last) - set(next_runs)):
+        run = last.get(job_id) or {}
+        out.append({"job_id": job_id, "last_run": run.get("started_at"), "status": run.get("status", "never run"),
+                    "error": run.get("error"), "counts": run.get("counts") or {}, "next_run": next_runs.get(job_id)})
+    return out
 
 
 def _next_runs(ctx: Context) -> dict:
@@ -73,7 +89,9 @@ def _db_size(ctx: Context) -> dict:
 def _when(v) -> str:
     if not v:
         return "—"
-    return v.strftime("%Y-%m-%d %H:%M UTC") if hasattr(v, "strftime") else str(v)
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d %H:%M %Z").strip() if getattr(v, "tzinfo", None) else v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
 
 
 def render_status(r: dict) -> str:
@@ -89,7 +107,8 @@ def render_status(r: dict) -> str:
         lines += ["", "jobs:"]
         for j in r["jobs"]:
             err = f" — {j['error'].splitlines()[0]}" if j["error"] else ""
-            lines.append(f"  {j['job_id']:<26} {j['status']:<8} last {_when(j['last_run'])}{err}")
+            lines.append(f"  {j['job_id']:<24} {j['status']:<10} last {_when(j['last_run']):<22} "
+                         f"next {_when(j['next_run'])}{err}")
     p = r["pending"]
     t = r["llm_tokens_this_week"]
     lines += ["", f"pending: {p['summaries']} summaries, {p['deliveries']} deliveries "
