@@ -42,9 +42,11 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str):
+    import sys
+
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(stdout=sys.stdout)   # not the default bound at import time (a closed stream under test capture)
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg

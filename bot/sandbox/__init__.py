@@ -49,6 +49,7 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # no 40 ms Nagle stalls
         with self.server.sockets_lock:
             self.server.open_sockets.add(self.connection)
 
