@@ -20,23 +20,31 @@ from scrapers.records import BillText, Section
 ADDED, REMOVED, RENUMBERED, REWORDED, UNCHANGED = "added", "removed", "renumbered", "reworded", "unchanged"
 KINDS = (ADDED, REMOVED, RENUMBERED, REWORDED, UNCHANGED)
 
-_CHAR_MAP = str.maketrans({
+# characters that print differently but mean the same (whitespace is handled by str.split)
+_CHAR_MAP = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
     "\u2013": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2015": "\u2014",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\f": " ", "\v": " ",
-    "\u00ad": None, "\u200b": None, "\ufeff": None,
-})
+    "\u00ad": "", "\u200b": "", "\ufeff": "",
+}
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
-_WS = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
-    """Collapse formatting-only differences: quote styles (``…'' “…” "…"), dashes, spaces."""
+    """Collapse formatting-only differences: quote styles (``…'' “…” "…"), dashes, spaces, page
+    breaks. Fast path for plain ASCII text (most of a bill)."""
     if not text:
         return ""
-    t = text.replace("``", '"').replace("''", '"').translate(_CHAR_MAP).replace("--", "\u2014")
-    return _WS.sub(" ", t).strip()
+    t = text
+    if "`" in t or "''" in t:
+        t = t.replace("``", '"').replace("''", '"')
+    if not t.isascii() or "`" in t:
+        for k, v in _CHAR_MAP.items():
+            if k in t:
+                t = t.replace(k, v)
+    if "--" in t:
+        t = t.replace("--", "\u2014")
+    return " ".join(t.split())
 
 
 def normalize_heading(heading: str) -> str:
@@ -45,7 +53,12 @@ def normalize_heading(heading: str) -> str:
 
 
 def _sig(norm: str) -> str:
-    return norm.replace(" ", "")
+    """Equality key: no spaces, and single quote marks equal to double ones (nested quotes are
+    printed 'x' inside a quoted block in one schema and "x" in the other)."""
+    return norm.replace(" ", "").replace("'", '"')
+
+
+_SECTION_NUM = re.compile(r"\d+[A-Za-z]*(?:-\d+)?")
 
 
 def label_for(key: str) -> str:
@@ -56,7 +69,7 @@ def label_for(key: str) -> str:
         return "Official title"
     parts = key.split("/")
     head = parts[0]
-    if re.fullmatch(r"\d+[A-Za-z]*(?:-\d+)?", head):
+    if _SECTION_NUM.fullmatch(head):
         return f"Sec. {head}" + "".join(f"({p})" for p in parts[1:])
     return head + "".join(f"({p})" for p in parts[1:])
 
@@ -159,21 +172,78 @@ class BillDiff:
 
 # ---- internal tree ------------------------------------------------------------------------
 
-class _Node:
-    __slots__ = ("key", "num", "shown_num", "heading", "hnorm", "norm", "tsig", "sig", "children", "level", "_bag")
+def _raw(s: Section, memo: dict[int, int]) -> int:
+    """Hash of a unit's subtree exactly as given (no normalisation); memoised by object id."""
+    kids = s.children
+    if kids:
+        h = hash((s.heading, s.text, tuple([(c.num, _raw(c, memo)) for c in kids])))
+    else:
+        h = hash((s.heading, s.text))
+    memo[id(s)] = h
+    return h
 
-    def __init__(self, s: Section):
+
+def _count(s: Section) -> int:
+    return 1 + sum(_count(c) for c in s.children)
+
+
+class _Node:
+    """A unit for alignment. ``raw`` hashes the text as given (cheap, catches identical units);
+    the normalised fields are computed only for units that need them."""
+
+    __slots__ = ("key", "num", "shown_num", "level", "raw", "_s", "_memo", "_kids", "_norm", "_head",
+                 "_hnorm", "_sig", "_bag")
+
+    def __init__(self, s: Section, memo: dict[int, int]):
+        self._s = s
+        self._memo = memo
         self.key = s.key
         self.shown_num = (s.num or s.key.rsplit("/", 1)[-1]).strip("() .")
         self.num = self.shown_num.casefold()
-        self.heading = normalize_text(s.heading)
-        self.hnorm = normalize_heading(s.heading)
-        self.norm = normalize_text(s.text)
-        self.tsig = _sig(self.norm)
         self.level = s.level
-        self.children = [_Node(c) for c in s.children]
-        self.sig = hash((self.hnorm, self.tsig, tuple((c.num, c.sig) for c in self.children)))
-        self._bag: Counter | None = None
+        self.raw = memo.get(id(s)) or _raw(s, memo)
+        self._kids: list[_Node] | None = None
+        self._norm = self._head = self._hnorm = None
+        self._sig: int | None = None
+        self._bag: frozenset | None = None
+
+    @property
+    def children(self) -> list[_Node]:
+        if self._kids is None:
+            self._kids = [_Node(c, self._memo) for c in self._s.children]
+        return self._kids
+
+    @property
+    def norm(self) -> str:
+        if self._norm is None:
+            self._norm = normalize_text(self._s.text)
+        return self._norm
+
+    @property
+    def heading(self) -> str:
+        if self._head is None:
+            self._head = normalize_text(self._s.heading)
+        return self._head
+
+    @property
+    def hnorm(self) -> str:
+        if self._hnorm is None:
+            self._hnorm = normalize_heading(self._s.heading)
+        return self._hnorm
+
+    @property
+    def tsig(self) -> str:
+        return _sig(self.norm)
+
+    @property
+    def sig(self) -> int:
+        """Equal for units that differ only in formatting (whole subtree)."""
+        if self._sig is None:
+            self._sig = hash((self.hnorm, self.tsig, tuple((c.num, c.sig) for c in self.children)))
+        return self._sig
+
+    def same(self, other: _Node) -> bool:
+        return self.raw == other.raw or self.sig == other.sig
 
     def full(self) -> str:
         """Own text followed by the children, each with its enumerator, as printed."""
@@ -183,26 +253,41 @@ class _Node:
             parts.append(f"({c.shown_num}) {head}{c.full()}".strip())
         return " ".join(parts)
 
-    def bag(self) -> Counter:
+    def bag(self) -> frozenset:
         if self._bag is None:
-            self._bag = Counter(_TOKEN.findall(self.hnorm + " " + self.full().casefold()))
+            self._bag = frozenset((self.hnorm + " " + self.full().casefold()).split())
         return self._bag
 
 
 def _similarity(a: _Node, b: _Node) -> float:
+    """Dice coefficient of the word sets, lifted when the headings agree."""
     ba, bb = a.bag(), b.bag()
-    total = sum(ba.values()) + sum(bb.values())
-    if not total:
+    if not ba and not bb:
         return 1.0
-    inter = sum((ba & bb).values())
-    score = 2.0 * inter / total
+    score = 2.0 * len(ba & bb) / (len(ba) + len(bb))
     if a.hnorm and a.hnorm == b.hnorm:
         score = max(score, 0.5 + score / 2)
     return score
 
 
-_FUZZY_PAIR_LIMIT = 20_000   # all pairs below this; beyond it, only nearby positions
-_FUZZY_WINDOW = 25
+_FUZZY_PAIR_LIMIT = 2_000    # leftovers compared all against all only below this many pairs
+
+
+def _gaps(match_new: dict[int, int], n_old: int, n_new: int):
+    """For each unmatched new index, the old index range between its matched neighbours."""
+    prev_old = -1
+    nexts: list[int] = [n_old] * (n_new + 1)
+    nxt = n_old
+    for j in range(n_new - 1, -1, -1):
+        nexts[j] = nxt
+        if j in match_new:
+            nxt = match_new[j]
+    for j in range(n_new):
+        if j in match_new:
+            prev_old = match_new[j]
+        else:
+            lo, hi = min(prev_old, nexts[j]), max(prev_old, nexts[j])
+            yield j, lo + 1, hi
 
 
 def _align(old: list[_Node], new: list[_Node]) -> list[tuple[_Node | None, _Node | None]]:
@@ -214,35 +299,52 @@ def _align(old: list[_Node], new: list[_Node]) -> list[tuple[_Node | None, _Node
         match_new[j] = i
         used_old.add(i)
 
-    old_by_num = {}
+    old_by_num: dict[str, int] = {}
     for i, o in enumerate(old):
         old_by_num.setdefault(o.num, i)
-    # 1. same number, identical content
-    for j, n in enumerate(new):
-        i = old_by_num.get(n.num)
-        if i is not None and i not in used_old and old[i].sig == n.sig:
-            pair(i, j)
-    # 2. identical content elsewhere (renumbered)
-    by_sig: dict[int, list[int]] = {}
-    for i, o in enumerate(old):
-        if i not in used_old:
-            by_sig.setdefault(o.sig, []).append(i)
-    for j, n in enumerate(new):
-        if j not in match_new and by_sig.get(n.sig):
-            pair(by_sig[n.sig].pop(0), j)
+
+    def same_num(j: int) -> int | None:
+        i = old_by_num.get(new[j].num)
+        return None if i is None or i in used_old or j in match_new else i
+
+    # 1–2. identical content under the same number, then under another number (renumbered);
+    # first as given (cheap), then after normalising formatting
+    for attr in ("raw", "sig"):
+        for j, n in enumerate(new):
+            i = same_num(j)
+            if i is not None and getattr(old[i], attr) == getattr(n, attr):
+                pair(i, j)
+        by: dict[int, list[int]] = {}
+        for i, o in enumerate(old):
+            if i not in used_old:
+                by.setdefault(getattr(o, attr), []).append(i)
+        for j, n in enumerate(new):
+            if j not in match_new:
+                cands = [i for i in by.get(getattr(n, attr), ()) if i not in used_old]
+                if cands:
+                    pair(cands[0], j)
     # 3. same number, similar content
     for j, n in enumerate(new):
-        i = old_by_num.get(n.num)
-        if j not in match_new and i is not None and i not in used_old and _similarity(old[i], n) >= 0.5:
+        i = same_num(j)
+        if i is not None and _similarity(old[i], n) >= 0.5:
             pair(i, j)
-    # 4. best similar pairs among the rest (renumbered and perhaps reworded)
+    # 4. similar content between the same matched neighbours, then anywhere (if few are left)
+    scored = []
+    for j, lo, hi in list(_gaps(match_new, len(old), len(new))):
+        for i in range(lo, hi):
+            if i not in used_old:
+                s = _similarity(old[i], new[j])
+                if s >= 0.5:
+                    scored.append((-s, abs(i - j), i, j))
+    for _s, _d, i, j in sorted(scored):
+        if i not in used_old and j not in match_new:
+            pair(i, j)
     rest_old = [i for i in range(len(old)) if i not in used_old]
     rest_new = [j for j in range(len(new)) if j not in match_new]
-    if rest_old and rest_new:
-        window = len(rest_old) if len(rest_old) * len(rest_new) <= _FUZZY_PAIR_LIMIT else _FUZZY_WINDOW
+    if rest_old and rest_new and len(rest_old) * len(rest_new) <= _FUZZY_PAIR_LIMIT:
         scored = []
-        for p, j in enumerate(rest_new):
-            for i in rest_old[max(0, p - window):p + window + 1]:
+        for j in rest_new:
+            for i in rest_old:
                 s = _similarity(old[i], new[j])
                 if s >= 0.5:
                     scored.append((-s, abs(i - j), i, j))
@@ -251,8 +353,8 @@ def _align(old: list[_Node], new: list[_Node]) -> list[tuple[_Node | None, _Node
                 pair(i, j)
     # 5. same number left on both sides, loosely similar: a rewrite in place
     for j, n in enumerate(new):
-        i = old_by_num.get(n.num)
-        if j not in match_new and i is not None and i not in used_old and _similarity(old[i], n) >= 0.25:
+        i = same_num(j)
+        if i is not None and _similarity(old[i], n) >= 0.25:
             pair(i, j)
 
     out: list[tuple[_Node | None, _Node | None]] = []
@@ -285,11 +387,70 @@ def _frag(norm: str, spans: list[tuple[int, int]], a: int, b: int) -> str:
     return norm[spans[a][0]:spans[b - 1][1]] if b > a else ""
 
 
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """SequenceMatcher opcodes, with the common head and tail taken off first (edits are local)."""
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < n - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
+        q += 1
+    mid = SequenceMatcher(None, a[p:len(a) - q], b[p:len(b) - q], autojunk=False).get_opcodes()
+    ops = [("equal", 0, p, 0, p)] + [(t, i1 + p, i2 + p, j1 + p, j2 + p) for t, i1, i2, j1, j2 in mid]
+    ops.append(("equal", len(a) - q, len(a), len(b) - q, len(b)))
+    out: list[tuple[str, int, int, int, int]] = []
+    for op in ops:
+        if op[1] == op[2] and op[3] == op[4]:
+            continue
+        if out and op[0] == "equal" == out[-1][0]:
+            out[-1] = ("equal", out[-1][1], op[2], out[-1][3], op[4])
+        else:
+            out.append(op)
+    return out
+
+
+def _common_prefix(a: str, b: str) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def word_ops(old: str, new: str) -> list[tuple[str, str, str]]:
-    """Word-level opcodes between two normalised texts: (tag, old fragment, new fragment)."""
+    """Word-level opcodes between two normalised texts: (tag, old fragment, new fragment).
+
+    The common head and tail are found on characters first (cut at spaces), so only the part
+    that differs is tokenised and matched."""
+    p = _common_prefix(old, new)
+    if p < min(len(old), len(new)) or (p < max(len(old), len(new)) and (old + " ")[p] != " "):
+        p = old.rfind(" ", 0, p) + 1          # back to the start of the word that differs
+    q = _common_prefix(old[p:][::-1], new[p:][::-1])
+    if q and q < min(len(old), len(new)) - p:
+        q = max(0, q - ((old[len(old) - q:] + " ").find(" ") + 1))   # forward to a word start
+        q = q if q == 0 or old[len(old) - q - 1] == " " else 0
+    head, tail = old[:p].strip(), old[len(old) - q:].strip() if q else ""
+    mid = _word_ops_core(old[p:len(old) - q], new[p:len(new) - q])
+    ops: list[tuple[str, str, str]] = []
+    for op in ([("equal", head, head)] if head else []) + mid + ([("equal", tail, tail)] if tail else []):
+        if ops and op[0] == "equal" == ops[-1][0]:
+            ops[-1] = ("equal", ops[-1][1] + " " + op[1], ops[-1][2] + " " + op[2])
+        else:
+            ops.append(op)
+    return ops
+
+
+def _word_ops_core(old: str, new: str) -> list[tuple[str, str, str]]:
     ot, osp = _tokens(old)
     nt, nsp = _tokens(new)
-    raw = SequenceMatcher(None, ot, nt, autojunk=False).get_opcodes()
+    # a standalone ' token is a quote mark (apostrophes stay inside word tokens): compare as "
+    oc = ['"' if t == "'" else t for t in ot]
+    nc = ['"' if t == "'" else t for t in nt]
+    raw = _opcodes(oc, nc)
     # absorb tiny equal runs (1–2 tokens) between two edits into one replacement
     merged: list[list] = []
     for k, (tag, i1, i2, j1, j2) in enumerate(raw):
@@ -329,6 +490,9 @@ def _change(kind: str, o: _Node | None, n: _Node | None) -> SectionChange:
         c.old_text = o.full()
         c.deleted = [c.old_text] if c.old_text else []
         c.ops = [("delete", c.old_text, "")]
+    elif o.raw == n.raw:
+        c.old_text = c.new_text = n.norm
+        c.ops = [("equal", n.norm, n.norm)] if n.norm else []
     else:
         c.old_text, c.new_text = o.norm, n.norm
         if o.tsig == n.tsig:
@@ -345,29 +509,27 @@ def _walk(pairs, out: list[SectionChange], keep: list[SectionChange] | None, sta
         if o is None:
             out.append(_change(ADDED, None, n))
             stats[ADDED] += 1
+            stats["_added_units"] += _count(n._s)
             continue
         if n is None:
             out.append(_change(REMOVED, o, None))
             stats[REMOVED] += 1
             continue
         renumbered = o.num != n.num
-        if o.sig == n.sig:
+        if o.same(n):
             if renumbered:
                 out.append(_change(RENUMBERED, o, n))
                 stats[RENUMBERED] += 1
-            else:
-                stats[UNCHANGED] += 1
-                if keep is not None:
-                    keep.append(_change(UNCHANGED, o, n))
+            elif keep is not None:
+                keep.append(_change(UNCHANGED, o, n))
             continue   # identical subtree
         c = _change(RENUMBERED if renumbered else REWORDED, o, n)
         if renumbered or c.reworded:
             out.append(c)
             stats[c.kind] += 1
-        else:
-            stats[UNCHANGED] += 1
-            if keep is not None:
-                keep.append(c)
+        elif keep is not None:
+            c.kind = UNCHANGED
+            keep.append(c)
         _walk(_align(o.children, n.children), out, keep, stats)
 
 
@@ -391,12 +553,17 @@ def diff_bills(old: BillText, new: BillText, *, include_unchanged: bool = False)
     if title:
         changes.append(title)
         stats[REWORDED] += 1
-    old_nodes = [_Node(s) for s in old.sections]
-    new_nodes = [_Node(s) for s in new.sections]
+    old_memo: dict[int, int] = {}
+    new_memo: dict[int, int] = {}
+    old_nodes = [_Node(s, old_memo) for s in old.sections]
+    new_nodes = [_Node(s, new_memo) for s in new.sections]
     _walk(_align(old_nodes, new_nodes), changes, keep, stats)
     full = {k: stats.get(k, 0) for k in KINDS}
-    full["units_old"] = sum(1 for s in old.sections for _ in s.walk())
-    full["units_new"] = sum(1 for s in new.sections for _ in s.walk())
+    full["units_old"] = len(old_memo)         # one memo entry per unit
+    full["units_new"] = len(new_memo)
+    # every new unit is inside an added unit, renumbered, reworded, or else unchanged
+    full[UNCHANGED] = (full["units_new"] - stats["_added_units"] - full[RENUMBERED] - full[REWORDED]
+                       + (1 if title else 0))
     full["words_inserted"] = sum(_word_count(x) for c in changes for x in c.inserted)
     full["words_deleted"] = sum(_word_count(x) for c in changes for x in c.deleted)
     return BillDiff(old_id=old.version_id, new_id=new.version_id, changes=changes, stats=full,

@@ -62,6 +62,10 @@ def _json_instruction(schema: dict) -> str:
             "schema:\n" + json.dumps(schema, separators=(",", ":")))
 
 
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
 def _describe_error(exc: Exception, timeout: float) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return f"timeout after {timeout:g}s"
@@ -112,8 +116,7 @@ class LLMClient:
             try:
                 return self._once(messages, schema, schema_name, mode, purpose, max_tokens)
             except openai.BadRequestError as exc:
-                text = str(exc).lower()
-                if k + 1 < len(modes) and ("response_format" in text or "json" in text):
+                if k + 1 < len(modes):    # most often the server does not know this response_format
                     log.warning("llm: server rejected response_format %s, trying %s", mode, modes[k + 1])
                     self.json_mode = modes[k + 1]
                     continue
@@ -135,30 +138,38 @@ class LLMClient:
         ptok = ctok = None
         try:
             resp = self._client.chat.completions.create(**kwargs)
-            ms = int((time.monotonic() - started) * 1000)
-            usage = getattr(resp, "usage", None)
-            ptok = getattr(usage, "prompt_tokens", None) if usage else None
-            ctok = getattr(usage, "completion_tokens", None) if usage else None
-            if not resp.choices:
-                raise LLMError("the model returned no choices")
-            msg = resp.choices[0].message
-            if getattr(msg, "refusal", None):
-                raise LLMError("the model refused")
-            text = msg.content or ""
-            content: dict | str = extract_json(text) if schema is not None else text
         except openai.BadRequestError as exc:
-            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False,
-                         _describe_error(exc, self.timeout))
+            self._report(purpose, None, None, _ms(started), False, _describe_error(exc, self.timeout))
             raise
         except openai.OpenAIError as exc:
             err = _describe_error(exc, self.timeout)
-            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False, err)
+            self._report(purpose, None, None, _ms(started), False, err)
             log.warning("llm: %s call failed: %s", purpose, err)
             raise LLMError(f"LLM call failed: {err}") from exc
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:   # a body that is not a completion
+            self._report(purpose, None, None, _ms(started), False, "malformed response")
+            log.warning("llm: %s: malformed response from the server: %s", purpose, exc)
+            raise LLMError("LLM call failed: malformed response from the server") from exc
+        ms = _ms(started)
+        try:
+            usage = getattr(resp, "usage", None)
+            ptok = getattr(usage, "prompt_tokens", None) if usage else None
+            ctok = getattr(usage, "completion_tokens", None) if usage else None
+            choices = getattr(resp, "choices", None)
+            if not choices:
+                raise LLMError("the model returned no choices")
+            msg = choices[0].message
+            if getattr(msg, "refusal", None):
+                raise LLMError("the model refused")
+            text = getattr(msg, "content", None) or ""
+            content: dict | str = extract_json(text) if schema is not None else text
         except LLMError as exc:
-            self._report(purpose, ptok, ctok, int((time.monotonic() - started) * 1000), False, str(exc))
+            self._report(purpose, ptok, ctok, ms, False, str(exc))
             log.warning("llm: %s reply unusable: %s", purpose, exc)
             raise
+        except (TypeError, AttributeError, IndexError) as exc:
+            self._report(purpose, ptok, ctok, ms, False, "malformed response")
+            raise LLMError("LLM call failed: malformed response from the server") from exc
         self._report(purpose, ptok, ctok, ms, True, None)
         return LLMReply(content=content, prompt_tokens=ptok, completion_tokens=ctok, latency_ms=ms,
                         model=getattr(resp, "model", None) or self.model)

@@ -54,7 +54,8 @@ def _join(pieces: list[str]) -> str:
     return out
 
 
-def _text_body(c: SectionChange) -> str:
+def unit_redline(c: SectionChange) -> str:
+    """One unit's edits inline, ``[-old-]``/``{+new+}``, with a few words of context."""
     if c.kind == ADDED:
         return "{+" + c.new_text + "+}" if c.new_text else ""
     if c.kind == REMOVED:
@@ -102,7 +103,7 @@ def redline_text(diff: BillDiff, limit: int | None = None) -> str:
     cut at a word boundary instead)."""
     blocks = []
     for c in diff.changes:
-        body = _text_body(c)
+        body = unit_redline(c)
         blocks.append(_describe(c) + ("\n  " + body if body else ""))
     out = _header(diff)
     for k, block in enumerate(blocks):
