@@ -36,21 +36,12 @@ CONTAINERS = ("division", "subdivision", "title", "subtitle", "part", "subpart",
               "subchapter")
 _BODY_TAGS = ("legis-body", "resolution-body", "engrossed-amendment-body", "amendment-body")
 
-# bill-DTD ``bill-stage`` / USLM ``docStage`` → version code
-STAGE_CODES = {
-    "introduced in house": "ih", "introduced in senate": "is",
-    "reported in house": "rh", "reported in senate": "rs",
-    "engrossed in house": "eh", "engrossed in senate": "es",
-    "referred in senate": "rfs", "referred in house": "rfh",
-    "received in senate": "rds", "received in house": "rdh",
-    "placed on calendar senate": "pcs", "placed on calendar house": "pch",
-    "engrossed amendment house": "eah", "engrossed amendment senate": "eas",
-    "enrolled bill": "enr", "enrolled": "enr",
-    "agreed to senate": "ats", "agreed to house": "ath",
-    "considered and passed senate": "cps", "considered and passed house": "cph",
-    "reference change senate": "rcs", "reference change house": "rch",
-    "public print": "pp",
-}
+# bill-DTD ``bill-stage`` / USLM ``docStage`` → version code: prefix + chamber letter ("rfs")
+_STAGE_PREFIX = {"introduced in": "i", "reported in": "r", "engrossed in": "e", "referred in": "rf", "received in": "rd",
+                 "placed on calendar": "pc", "engrossed amendment": "ea", "agreed to": "at",
+                 "considered and passed": "cp", "reference change": "rc"}
+STAGE_CODES = {f"{p} {ch}": code + ch[0] for p, code in _STAGE_PREFIX.items() for ch in ("house", "senate")}
+STAGE_CODES.update({"enrolled bill": "enr", "enrolled": "enr", "public print": "pp"})
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
@@ -384,18 +375,13 @@ def anchor(key: str) -> str:
     return "sec. " + head + "".join(f"({p})" for p in rest)
 
 
-def section_label(s: Section) -> str:
-    if s.level == "section":
-        return f"SEC. {s.num}." if s.num else ""
-    return f"({s.num})" if s.num else ""
-
-
 def render_text(bt: BillText) -> str:
     """Plain text of the whole version, one line per unit."""
     lines = []
     for top in bt.sections:
         for s in top.walk():
-            head = " ".join(p for p in (section_label(s), s.heading + "." if s.heading else "", s.text) if p)
+            label = (f"SEC. {s.num}." if s.level == "section" else f"({s.num})") if s.num else ""
+            head = " ".join(p for p in (label, s.heading + "." if s.heading else "", s.text) if p)
             if head:
                 lines.append(head)
     return "\n".join(lines)

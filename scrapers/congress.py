@@ -246,6 +246,8 @@ class CongressSource:
                  now: Callable[[], datetime] | None = None, crec_days: int | None = None):
         self.client = client
         self.govinfo = govinfo
+        if govinfo is not None:         # text version URLs point at the configured govinfo
+            client.govinfo_url = govinfo.govinfo_url
         self.demo_key = demo_key
         self.now = now or (lambda: datetime.now(UTC))
         self.crec_days = crec_days if crec_days is not None else (1 if demo_key else 3)
@@ -324,7 +326,8 @@ class CongressSource:
             if version.code in known_codes or not version.xml_url:
                 continue
             try:
-                docs.append(self.govinfo.bill_text_document(key, version.code, url=version.xml_url,
+                docs.append(self.govinfo.bill_text_document(key, version.code,
+                                                            url=self.govinfo.bill_text_url(key, version.code),
                                                             when=version.date, name=version.name))
             except NotFound:
                 yield SourceNote("info", f"{bill.display}: text version {version.code.upper()} is listed at "
