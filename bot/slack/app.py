@@ -1,0 +1,81 @@
+"""The Bolt app: the Web API client, event dedupe, the listeners.
+
+``build_app`` is transport-agnostic: ``bot.slack.server`` serves it over HTTP (signed requests,
+``POST /slack/events``) and ``bot.slack.socket`` over Socket Mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+
+def make_client(ctx: Context) -> WebClient:
+    """A WebClient for the configured workspace that retries connection errors and honours 429s."""
+    s = ctx.settings
+    return WebClient(token=s.slack_bot_token or None, base_url=s.slack_api_url,
+                     retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2),
+                                     RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def build_app(ctx: Context, *, client: WebClient | None = None, token_verification: bool = True) -> App:
+    """The Bolt ``App`` with every listener registered.
+
+    ``client`` defaults to :func:`make_client`; ``token_verification`` (``auth.test`` at start)
+    can be turned off for offline tools. Events API deliveries are deduplicated by ``event_id``
+    in the database, so Slack's retries and duplicate deliveries are answered 200 and dropped."""
+    client = client or make_client(ctx)
+    secret = ctx.settings.slack_signing_secret
+    ctx.repo   # open (and migrate) the database now, on this thread, not inside a listener
+    app = App(client=client, signing_secret=secret or None, process_before_response=False,
+              token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
+              ignoring_self_events_enabled=True, logger=logging.getLogger("bot.slack.bolt"),
+              listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener"))
+
+    @app.middleware
+    def dedupe_events(body, next):  # noqa: A002 — Bolt passes ``next`` by this name
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id:
+            try:
+                first = ctx.repo.first_time_event(str(event_id))
+            except Exception:  # noqa: BLE001 — a database hiccup must not drop the event
+                log.exception("event dedupe failed for %s; handling it anyway", event_id)
+                first = True
+            if not first:
+                log.info("duplicate delivery of event %s dropped", event_id)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    @app.error
+    def on_error(error):
+        log.error("unhandled error in a Slack listener: %s: %s", type(error).__name__, error, exc_info=error)
+
+    from bot.slack import listeners
+    listeners.register(app, ctx)
+    _register_ask(app, ctx)
+    return app
+
+
+def _register_ask(app: App, ctx: Context) -> None:
+    """Questions and answers (``/ask``, mentions, DMs) live in ``bot.slack.ask`` when installed."""
+    try:
+        ask = importlib.import_module("bot.slack.ask")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.slack.ask":
+            log.exception("bot.slack.ask could not be imported; /ask, mentions and DMs are off")
+        else:
+            log.info("bot.slack.ask is not installed; /ask, mentions and DMs are off")
+        return
+    except ImportError:
+        log.exception("bot.slack.ask could not be imported; /ask, mentions and DMs are off")
+        return
+    ask.register(app, ctx)

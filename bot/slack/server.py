@@ -1,0 +1,98 @@
+"""HTTP mode: one WSGI app served by waitress (a production-grade WSGI server).
+
+Routes: ``POST /slack/events`` (events, slash commands, interactivity; Bolt verifies the signature
+and the timestamp: bad or stale → 401), ``GET /healthz`` (the database answers → 200) and
+``GET /redline/<a>/<b>`` (the full redline of a comparison, linked from ``/compare``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.context import Context
+from scrapers.errors import BadInput, LegiswatchError, NotFound
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1024 * 1024            # Slack payloads are small; refuse anything larger
+_REDLINE = re.compile(r"^/redline/([A-Za-z0-9.\-]{3,40})/([A-Za-z0-9.\-]{3,40})/?$")
+_HTML_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("X-Content-Type-Options", "nosniff"),
+                 ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                 ("Referrer-Policy", "no-referrer")]
+
+
+def make_wsgi(app: App, ctx: Context) -> Callable:
+    """The WSGI callable for HTTP mode."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _text(start_response, "405 Method Not Allowed", "POST only\n")
+            return slack(environ, start_response)
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return _health(ctx, start_response)
+        match = _REDLINE.match(path)
+        if match and method in ("GET", "HEAD"):
+            return _redline(ctx, start_response, match.group(1), match.group(2))
+        return _text(start_response, "404 Not Found", "not found\n")
+
+    return wsgi
+
+
+def _text(start_response, status: str, body: str, content_type: str = "text/plain; charset=utf-8"):
+    data = body.encode("utf-8")
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _health(ctx: Context, start_response):
+    try:
+        ctx.repo.kv_get("healthz")
+        return _text(start_response, "200 OK", json.dumps({"ok": True}) + "\n", "application/json")
+    except Exception as exc:  # noqa: BLE001
+        log.warning("healthz: database check failed: %s", type(exc).__name__)
+        return _text(start_response, "503 Service Unavailable", json.dumps({"ok": False, "error": "database"}) + "\n",
+                     "application/json")
+
+
+def _redline(ctx: Context, start_response, a: str, b: str):
+    try:
+        from bot.compare import compare
+    except ImportError:
+        return _text(start_response, "404 Not Found", "comparison is not available\n")
+    try:
+        html = compare(ctx, a, b).html
+    except BadInput as exc:
+        return _text(start_response, "400 Bad Request", f"{exc}\n")
+    except NotFound as exc:
+        return _text(start_response, "404 Not Found", f"{exc}\n")
+    except LegiswatchError as exc:
+        log.warning("redline %s %s failed: %s", a, b, exc)
+        return _text(start_response, "503 Service Unavailable", "the comparison failed\n")
+    except Exception:  # noqa: BLE001
+        log.exception("redline %s %s failed", a, b)
+        return _text(start_response, "500 Internal Server Error", "the comparison failed\n")
+    data = (html or "").encode("utf-8")
+    start_response("200 OK", [*_HTML_HEADERS, ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8):
+    """A waitress server for the WSGI app, bound but not yet running: call ``.run()`` (blocks)
+    and ``.close()``; ``.effective_port`` is the bound port (``port=0`` picks a free one)."""
+    from waitress import create_server
+    if not ctx.settings.slack_signing_secret:
+        raise BadInput("HTTP mode needs SLACK_SIGNING_SECRET (Slack app → Basic Information → Signing Secret)")
+    server = create_server(make_wsgi(app, ctx), host=host, port=port, threads=threads, ident="legiswatch",
+                           max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+    log.info("HTTP mode listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
+    return server

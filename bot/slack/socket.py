@@ -1,0 +1,29 @@
+"""Socket Mode: the Bolt app over a WebSocket Slack opens for us (no public URL needed).
+
+Uses Bolt's ``websocket-client`` adapter. The WebSocket URL comes from ``apps.connections.open``
+(called with the app-level ``xapp-`` token through the app's WebClient, so its base URL applies);
+the client reconnects on its own and pings every few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
+
+from scrapers.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+
+def start_socket_mode(app: App, app_token: str, *, ping_interval: float = 10.0) -> SocketModeHandler:
+    """Connect ``app`` over Socket Mode and return the handler (``.close()`` to stop).
+
+    Returns once connected; listeners then run on the handler's threads."""
+    if not app_token or not app_token.startswith("xapp-"):
+        raise BadInput("Socket Mode needs SLACK_APP_TOKEN, an app-level token (xapp-…) with connections:write")
+    handler = SocketModeHandler(app, app_token, ping_interval=ping_interval)
+    handler.connect()
+    log.info("Socket Mode connected")
+    return handler
