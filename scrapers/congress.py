@@ -350,13 +350,17 @@ class CongressSource:
 
     # ---- Congressional Record --------------------------------------------------------------
     def _poll_crec(self, watch: Watch, cursor: dict, today: date):
-        """Check at most ``crec_days`` days from ``crec_since`` (never before the window); returns
-        the next ``crec_since`` (the day after the newest issue found, or the old value)."""
+        """Check at most ``crec_days`` days from ``crec_since`` (never before the recent window,
+        except in a backfill, which starts at ``since``); returns the next ``crec_since`` (the day
+        after the newest issue found, or the old value)."""
         if not (watch.bills or watch.short_titles) or self.govinfo is None:
             return cursor.get("crec_since")
         floor = today - timedelta(days=self.crec_days - 1 if self.crec_days > 1 else 1)
         old = date.fromisoformat(cursor["crec_since"]) if cursor.get("crec_since") else None
         day = max(old or floor, floor)
+        backfill = parse_z(cursor.get("since")) if cursor.get("backfill") else None
+        if backfill is not None:
+            day = backfill.date()
         last_found = None
         checked = 0
         while day <= today and checked < self.crec_days:

@@ -353,3 +353,17 @@ def test_bill_xml_with_external_entity(sb):
              '<bill><legis-body><section><enum>1.</enum><text>&x;</text></section></legis-body></bill>')
     with pytest.raises(HostileContent):
         poll_all(make_source(sb))
+
+
+def test_backfill_reads_the_record_from_since(sb):
+    later = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    watch = Watch(bills=["hr2683-119"], short_titles={"hr2683-119": "Remote Access Security Act"},
+                  known={"hr2683-119": {"update_date": "2026-01-14T09:05:12Z",
+                                        "update_date_including_text": "2026-01-14T09:05:12Z",
+                                        "text_versions": ["ih", "eh", "rfs"]}})
+    quiet = list(make_source(sb, now=later).poll(watch, {"since": "2026-03-01T00:00:00Z"}))
+    assert not [i for i in quiet if isinstance(i, DocumentRecord) and i.kind == CONGRESSIONAL_RECORD]
+    items = list(make_source(sb, now=later).poll(watch, {"since": "2026-01-11T00:00:00Z", "backfill": True}))
+    crec = [i for i in items if isinstance(i, DocumentRecord) and i.kind == CONGRESSIONAL_RECORD]
+    assert [d.external_id for d in crec] == ["CREC-2026-01-12-pt1-PgH621-5"]
+    assert items[-1].cursor["crec_since"] == "2026-01-13"
