@@ -228,11 +228,21 @@ class SourceNotices:
 
 class QuietRepeats(logging.Filter):
     """For ``run``: the scheduler reports source failures itself (once per source); drop the
-    pipeline's per-failure and the HTTP session's per-retry warnings."""
+    pipeline's per-failure and the HTTP session's per-retry warnings, and repeat a source's note
+    (such as the DEMO_KEY warning) only the first time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "bot.pipeline" and str(record.msg).startswith("source %s failed"):
             return False
+        if record.name == "bot.pipeline" and record.msg == "%s: %s":
+            text = record.getMessage()
+            if text in self.notes:
+                return False
+            self.notes.add(text)
         if record.name == "scrapers.http" and record.levelno == logging.WARNING and "retry" in str(record.msg):
             return False
         return True
