@@ -20,10 +20,10 @@ from typing import Any, Protocol
 
 import prompts
 from bot.analysis import offline
-from bot.analysis.billdiff import ADDED, REMOVED, BillDiff
+from bot.analysis.billdiff import BillDiff
 from bot.analysis.grounding import Bullet, check_summary
 from bot.analysis.llm import LLMClient
-from bot.analysis.redline import unit_redline
+from bot.analysis.redline import redline_text
 from prompts import data_block
 from scrapers.errors import LLMError
 
@@ -33,8 +33,7 @@ LLM, OFFLINE, FALLBACK = "llm", "offline", "offline-fallback"
 OFFLINE_MODEL = "offline"
 OFFLINE_PROMPT = f"offline/v{offline.VERSION}"
 MAX_BULLETS = 5
-MAX_CHANGES_IN_PROMPT = 40
-TEXT_CLIP = 800            # characters of an added/removed unit's text given to the model
+DIFF_PROMPT_LIMIT = 12000  # characters of redline given to the model (cut at a unit boundary)
 DOC_CLIP = 6000            # characters of a document's text given to the model
 
 SUMMARY_SCHEMA: dict = {
@@ -95,30 +94,10 @@ def _clip(text: str, limit: int) -> str:
 
 
 def diff_payload(diff: BillDiff, context: Mapping | None = None) -> dict:
-    """The model's input for a bill diff: changed units only, with their words and a little context."""
-    changes = []
-    for c in diff.changes[:MAX_CHANGES_IN_PROMPT]:
-        item: dict[str, Any] = {"label": c.label, "kind": c.kind}
-        if c.topic:
-            item["topic"] = c.topic
-        if c.old_key and c.old_key != c.new_key:
-            item["old_label"] = c.old_label
-        if c.heading_changed:
-            item["old_heading"], item["new_heading"] = c.old_heading, c.new_heading
-        if c.kind == ADDED:
-            item["new_text"] = _clip(c.new_text, TEXT_CLIP)
-        elif c.kind == REMOVED:
-            item["old_text"] = _clip(c.old_text, TEXT_CLIP)
-        elif c.inserted or c.deleted:
-            item["inserted"] = c.inserted
-            item["deleted"] = c.deleted
-            item["redline"] = unit_redline(c)
-        changes.append(item)
-    payload = {"old_version": diff.old_id, "new_version": diff.new_id, "substantive": diff.substantive,
-               "stats": diff.stats, "changes": changes, "context": dict(context or {})}
-    if len(diff.changes) > MAX_CHANGES_IN_PROMPT:
-        payload["more_changes_not_shown"] = len(diff.changes) - MAX_CHANGES_IN_PROMPT
-    return payload
+    """The model's input for a bill diff: the redline of the changed units (never the whole
+    bill), the version ids and the context. Its hash is the cache key."""
+    return {"old_version": diff.old_id, "new_version": diff.new_id, "substantive": diff.substantive,
+            "redline": redline_text(diff, limit=DIFF_PROMPT_LIMIT), "context": dict(context or {})}
 
 
 def input_hash(payload: Mapping) -> str:
@@ -193,10 +172,10 @@ class Summarizer:
         variables = {"title": title or diff.new_id, "old_id": diff.old_id, "new_id": diff.new_id,
                      "sections": ", ".join(sorted(diff.labels())) or "(none)",
                      "context": data_block(json.dumps(context, ensure_ascii=False, default=str), "context"),
-                     "diff": data_block(json.dumps({k: v for k, v in payload.items() if k != "context"},
-                                                   ensure_ascii=False, default=str), "diff")}
+                     "diff": data_block(payload["redline"], "diff")}
         job = _Job("summarize_diff", prompt, variables, payload, diff.sources(), diff.labels(),
-                   _flat(context), {diff.old_id, diff.new_id}, lambda: offline.summarize_diff(diff),
+                   _flat(context) + "\n" + payload["redline"], {diff.old_id, diff.new_id},
+                   lambda: offline.summarize_diff(diff),
                    list(change_ids))
         return self._run(job)
 
