@@ -16,6 +16,10 @@ class Analyzer:
         from bot.analysis.stages import bill_stages
         return bill_stages(actions, bill_type)
 
+    def vote(self, text: str, votes: list) -> str | None:
+        from bot.analysis.stages import extract_vote
+        return extract_vote(text, votes)
+
     def materiality(self, kind: str, **facts: Any) -> str:
         from bot.analysis.materiality import materiality
         return materiality(kind, **facts)

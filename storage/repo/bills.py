@@ -174,11 +174,16 @@ class BillsMixin:
             inserted = self.insert_ignore(s, BillStage, dict(bill_id=bill.id, stage=stage, stage_date=when, ordinal=n),
                                           ["bill_id", "stage"])
             if inserted:
-                vote = next((r.votes_json for r in rows if r.stage == stage and r.votes_json != "[]"), None)
+                act = next((r for r in rows if r.stage == stage), None)
+                votes = json.loads(act.votes_json) if act else []
+                tally = analyzer.vote(act.text, votes) if act and hasattr(analyzer, "vote") else None
+                if not tally and act and "voice vote" in act.text.lower():
+                    tally = "by voice vote"
                 out.append(self._change(
                     s, analyzer, key=f"stage:{bill.id}:{stage}", kind="stage", doc=doc, subject=bill.id,
-                    bill_id=bill.id, headline=f"{_short(bill)}: {stage}",
-                    detail={"stage": stage, "date": when, "votes": json.loads(vote) if vote else []},
+                    bill_id=bill.id, headline=stage_headline(_short(bill), stage, tally),
+                    detail={"stage": stage, "date": when, "votes": votes, "tally": tally,
+                            "action": act.text if act else None},
                     change_date=when, facts={"stage": stage}))
         if stages:
             bill.stage, bill.stage_date = stages[-1]
@@ -258,6 +263,21 @@ class BillsMixin:
                                  xml_url=rec.url)
         row.document_id = doc.id
         s.add(row)
+
+
+STAGE_VERBS = {"Introduced": "was introduced", "In committee": "was referred to committee",
+               "Reported": "was reported by committee", "Passed House": "passed the House",
+               "Passed Senate": "passed the Senate", "Resolving differences": "is resolving differences between the chambers",
+               "Passed Congress": "passed Congress", "To President": "was presented to the President",
+               "Became law": "became law", "Vetoed": "was vetoed", "Failed": "failed", "Agreed to": "was agreed to"}
+
+
+def stage_headline(short: str, stage: str, tally: str | None) -> str:
+    """``H.R. 2683 passed the House 369–22``."""
+    text = f"{short} {STAGE_VERBS.get(stage, stage)}"
+    if tally:
+        text += " " + (tally.replace(" - ", "–") if tally[0].isdigit() else tally)
+    return text
 
 
 def _short(bill: Bill) -> str:
