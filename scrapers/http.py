@@ -233,11 +233,24 @@ class PoliteSession:
             if status in RETRY_STATUSES:
                 self._raise_retryable(resp, final)
             if status == 404:
+                self._drain(resp)     # keep the connection reusable; the server sees a clean close
                 raise NotFound(f"{self.source}: 404 Not Found: {final}")
             if status >= 300:
                 excerpt = self._excerpt(resp)
                 raise self._error(SourceUnavailable, f"HTTP {status}{excerpt}", final)
             return self._result(resp, self._read(resp, final), final)
+
+    @staticmethod
+    def _drain(resp: requests.Response, limit: int = 64 * 1024) -> None:
+        """Read (and drop) a small error body."""
+        try:
+            size = 0
+            for chunk in resp.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    break
+        except requests.RequestException:
+            pass
 
     def _raise_retryable(self, resp: requests.Response, final: str) -> None:
         status = resp.status_code
