@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.analysis.billdiff import diff_bills, label_for, normalize_text, word_ops
 from bot.analysis.redline import redline_html, redline_text
@@ -188,6 +190,22 @@ def test_labels_and_word_ops():
     ops = word_ops("to an item that is subject", "to an item subject")
     assert ops == [("equal", "to an item", "to an item"), ("delete", "that is", ""),
                    ("equal", "subject", "subject")]
+
+
+_WORDS = st.sampled_from(["the", "a", "item", "United", "States,", "(1)", "shall;", "report\u2014", "'x'",
+                          '"y"', "Secretary.", "of"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=14), st.lists(_WORDS, max_size=14))
+def test_word_ops_rebuild_both_texts(a_words, b_words):
+    a, b = " ".join(a_words), " ".join(b_words)
+    ops = word_ops(a, b)
+    old = " ".join(x for tag, x, _y in ops if tag != "insert" and x)
+    new = " ".join(y for tag, _x, y in ops if tag != "delete" and y)
+    assert old.replace(" ", "") == a.replace(" ", "") and new.replace(" ", "") == b.replace(" ", "")
+    assert all(x.replace(" ", "").replace("'", '"') == y.replace(" ", "").replace("'", '"')
+               for tag, x, y in ops if tag == "equal")
 
 
 def test_to_dict_is_json(flagship):

@@ -150,9 +150,11 @@ def test_offline_summarizer_is_the_default_and_is_cached(flag_diff, store):
     assert (first.produced_by, first.model, first.cached) == ("offline", "offline", False)
     assert first.text.startswith('• Sec. 2(1), definition of "remote access": adds')
     assert store.saved[0]["change_ids"] == [7] and store.saved[0]["key"][1:] == ("offline/v1", "offline")
-    again = s.summarize_diff(flag_diff, CONTEXT, change_ids=[7])
-    assert again.cached and again.text == first.text and len(store.saved) == 1
+    again = s.summarize_diff(flag_diff, CONTEXT, change_ids=[8])
+    assert again.cached and again.text == first.text and len(store.rows) == 1
     assert [b.text for b in again.bullets] == [b.text for b in first.bullets]
+    # the cached summary is linked to the new change too (saving is idempotent in storage)
+    assert store.saved[-1]["change_ids"] == [8] and store.saved[-1]["text"] == first.text
 
 
 # ---- summarizer with the LLM fake ------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.analysis.billdiff import normalize_text
+from bot.analysis.worddiff import normalize_text
 
 _QUOTED = re.compile(r'"([^"]{2,}?)"')
 _SECTION = re.compile(r"\b(?:Sec\.|Section|Sections|Secs\.)\s*(\d+[A-Za-z]?(?:-\d+)?(?:\([A-Za-z0-9]+\))*)",

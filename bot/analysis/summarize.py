@@ -201,10 +201,17 @@ class Summarizer:
         return self._run(job)
 
     # ---- internals ------------------------------------------------------------------------
-    def _cached(self, key: tuple[str, str, str]) -> Summary | None:
+    def _cached(self, key: tuple[str, str, str], change_ids: list[int]) -> Summary | None:
+        """The stored summary for ``key``; new ``change_ids`` are linked to it (save is idempotent)."""
         found = self.store.find_summary(*key)
         if not found:
             return None
+        sid = None
+        if change_ids:
+            sid = self.store.save_summary(input_hash=key[0], prompt_version=key[1], model=key[2],
+                                          text=found.get("text", ""), bullets=list(found.get("bullets") or []),
+                                          citations=list(found.get("citations") or []),
+                                          produced_by=found.get("produced_by", OFFLINE), change_ids=change_ids)
         bullets = [Bullet(b.get("text", ""), list(b.get("cites", []))) if isinstance(b, Mapping) else Bullet(str(b))
                    for b in found.get("bullets") or []]
         why = None
@@ -213,7 +220,7 @@ class Summarizer:
                 why = line[len("Why it matters: "):]
         return Summary(text=found.get("text", ""), bullets=bullets, why_it_matters=why,
                        produced_by=found.get("produced_by", OFFLINE), model=key[2], cached=True,
-                       input_hash=key[0], prompt_version=key[1])
+                       summary_id=sid, input_hash=key[0], prompt_version=key[1])
 
     def _save(self, key: tuple[str, str, str], bullets: list[Bullet], why: str | None, produced_by: str,
               change_ids: list[int], **extra: Any) -> Summary:
@@ -250,9 +257,9 @@ class Summarizer:
         digest = input_hash(job.payload)
         offline_key = (digest, OFFLINE_PROMPT, OFFLINE_MODEL)
         if self.llm is None:
-            return self._cached(offline_key) or self._offline(job, offline_key, OFFLINE)
+            return self._cached(offline_key, job.change_ids) or self._offline(job, offline_key, OFFLINE)
         llm_key = (digest, job.prompt.key, self.llm.model)
-        cached = self._cached(llm_key)
+        cached = self._cached(llm_key, job.change_ids)
         if cached:
             return cached
         messages = job.prompt.messages(**job.variables)
@@ -267,7 +274,7 @@ class Summarizer:
                     messages = [*messages, _retry_message(problems)]
                     continue
                 log.warning("%s: LLM unavailable (%s); offline summary, retry later", job.purpose, exc)
-                earlier = self._cached(offline_key)
+                earlier = self._cached(offline_key, job.change_ids)
                 if earlier:
                     earlier.produced_by, earlier.retry_later = FALLBACK, True
                     return earlier
