@@ -50,6 +50,12 @@ def _fresh(url: str) -> None:
         return
     for suffix in ("", "-wal", "-shm"):
         Path(DEMO_DB + suffix).unlink(missing_ok=True)
+    from storage.db import make_engine, upgrade
+    engine = make_engine(url)          # migrate now: the process may have migrated this URL before
+    try:
+        upgrade(url, engine)
+    finally:
+        engine.dispose()
 
 
 class _Sections:
@@ -104,8 +110,8 @@ def run_demo(ctx: Context, out: TextIO) -> int:
             demo.close()
     ui.say()
     ui.say("━" * 80)
-    shown = url if url != f"sqlite:///{DEMO_DB}" else f"sqlite:///{DEMO_DB}"
-    ui.say(f"The demo database is kept: explore it with\n  LEGISWATCH_DB_URL={shown} legiswatch chat")
+    from bot.config import mask_url_password
+    ui.say(f"The demo database is kept: explore it with\n  LEGISWATCH_DB_URL={mask_url_password(url)} legiswatch chat")
     if ui.failed:
         ui.say(f"(sections not available yet: {', '.join(ui.failed)})")
     return 0
