@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -86,7 +87,57 @@ def _redline(ctx: Context, start_response, a: str, b: str):
     return [data]
 
 
-def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8):
+class HttpServer:
+    """A waitress server that can be stopped cleanly from another thread (or a signal handler).
+
+    ``run()`` serves until ``close()``; ``effective_port``/``effective_host`` are the bound address."""
+
+    def __init__(self, server) -> None:
+        self._server = server
+        self._running = threading.Event()
+        self._closing = False
+
+    @property
+    def effective_port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def effective_host(self) -> str:
+        return self._server.effective_host
+
+    def run(self) -> None:
+        self._running.set()
+        try:
+            self._server.run()
+        except OSError:
+            if not self._closing:
+                raise
+        finally:
+            self._running.clear()
+
+    def close(self) -> None:
+        """Stop accepting, close connections and end ``run()``; safe to call twice."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._running.is_set():
+            try:
+                self._server.trigger.pull_trigger(self._shutdown)     # runs inside the server loop
+                return
+            except OSError:
+                pass
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        server = self._server
+        for channel in list(server._map.values()):
+            if channel is not server and channel is not server.trigger:
+                channel.close()
+        server.close()                       # the listening socket and the trigger
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
+
+def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8) -> HttpServer:
     """A waitress server for the WSGI app, bound but not yet running: call ``.run()`` (blocks)
     and ``.close()``; ``.effective_port`` is the bound port (``port=0`` picks a free one)."""
     from waitress import create_server
@@ -95,4 +146,4 @@ def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000
     server = create_server(make_wsgi(app, ctx), host=host, port=port, threads=threads, ident="legiswatch",
                            max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
     log.info("HTTP mode listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
-    return server
+    return HttpServer(server)
