@@ -185,10 +185,19 @@ class _Builder:
                 self.text_part(child, key, texts, children)
 
     def text_part(self, el, key, texts, children) -> None:
-        texts.append(self.inline(el, skip=self.quote_tags))
-        for child in el:       # quoted blocks written inside a text element
-            if isinstance(child.tag, str) and strip_ns(child.tag) in self.quote_tags:
-                texts.append(self.quoted(child))
+        """A text element in reading order: quoted blocks stay where they are written."""
+        if not any(isinstance(c.tag, str) and strip_ns(c.tag) in self.quote_tags for c in el):
+            texts.append(self.inline(el))
+            return
+        parts = [el.text or ""]
+        for child in el:
+            if isinstance(child.tag, str) and not _is_deleted(child):
+                if strip_ns(child.tag) in self.quote_tags:
+                    parts.append(f" {self.quoted(child)} ")
+                elif strip_ns(child.tag) not in ("pagebreak", "footnote-ref"):
+                    parts.append(self.inline(child))
+            parts.append(child.tail or "")
+        texts.append(clean("".join(parts)))
 
     def sections(self, body) -> list[Section]:
         out: list[Section] = []
@@ -223,7 +232,16 @@ class _UslmBuilder(_Builder):
     num_tag = "num"
     heading_tag = "heading"
     text_tags = ("chapeau", "content", "continuation", "proviso", "p")
-    quote_tags = ("quotedContent", "quotedText")
+    quote_tags = ("quotedContent",)
+    inline_quoted = ()      # USLM prints the quotation marks in the text around quotedText/quotedContent
+
+    def quoted(self, el) -> str:
+        body = " ".join(p for p in (self._flat(c) for c in el if isinstance(c.tag, str)) if p)
+        if not body and el.text:
+            body = clean(el.text)
+        body = clean(body)
+        # GPO's USLM usually prints the quotation marks in the text; add them when it does not.
+        return body if not body or body[0] in "\"“‘'`" else f'"{body}"'
 
     def text_part(self, el, key, texts, children) -> None:
         # Real quirk: USLM conversions sometimes nest paragraphs inside <content>.
