@@ -54,6 +54,8 @@ def _edits(c: SectionChange) -> list[str]:
             found.append((size, f'adds "{_quotable(b)}"'))
         elif tag == "delete" and _is_wordy(a):
             found.append((size, f'removes "{_quotable(a)}"'))
+        elif tag == "replace" and a.strip().lower() == b.strip().lower():
+            continue                           # capitalisation only ("in" → "In"): not worth a bullet
         elif tag == "replace" and (_is_wordy(a) or _is_wordy(b)):
             if _is_wordy(a) and _is_wordy(b):
                 found.append((size, f'replaces "{_quotable(a)}" with "{_quotable(b)}"'))
