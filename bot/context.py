@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from bot.config import Settings, load_settings
@@ -20,7 +20,7 @@ class Context:
     now_override: datetime | None = None     # a fixed clock (tests, the demo replaying January 2026)
 
     def now(self) -> datetime:
-        return self.now_override or datetime.now(timezone.utc)
+        return self.now_override or datetime.now(UTC)
 
     def today(self) -> date:
         from zoneinfo import ZoneInfo

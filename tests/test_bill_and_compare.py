@@ -2,7 +2,7 @@
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -93,11 +93,11 @@ def test_summaries_use_the_llm_when_configured_and_cache(env, capsys, llm_fake, 
     ctx = Context(settings=Settings(db_url="sqlite:///llm.db", openai_base_url=llm_fake.base_url,
                                     openai_api_key="sk-test-secret", llm_model="small-model",
                                     congress_api_key="k" * 40, **env.base_urls()),
-                  now_override=datetime(2026, 1, 14, 15, tzinfo=timezone.utc))
+                  now_override=datetime(2026, 1, 14, 15, tzinfo=UTC))
     poll(ctx, ["congress"])
     assert summarize_pending(ctx) > 0
     calls = len(llm_fake.requests)
-    assert calls > 0 and ctx.repo.llm_usage(datetime(2026, 1, 1, tzinfo=timezone.utc))["calls"] >= calls
+    assert calls > 0 and ctx.repo.llm_usage(datetime(2026, 1, 1, tzinfo=UTC))["calls"] >= calls
     (eh,) = ctx.repo.changes(kinds=["text_version"], subject="hr2683-119-eh")
     assert ctx.repo.summary(eh.summary_id)["produced_by"] in ("llm", "offline-fallback")
     from bot.compare import compare

@@ -8,7 +8,12 @@ import pytest
 from alembic import command
 
 from scrapers.records import (
-    ActionRecord, BillRecord, CosponsorRecord, DocumentRecord, Passage, TextVersionRecord,
+    ActionRecord,
+    BillRecord,
+    CosponsorRecord,
+    DocumentRecord,
+    Passage,
+    TextVersionRecord,
 )
 from storage.db import alembic_config, current_revision
 from storage.repo import open_repo

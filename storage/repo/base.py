@@ -6,7 +6,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,13 +15,13 @@ from sqlmodel import Session
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def aware(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _default(o: Any):
@@ -116,9 +116,13 @@ class RepoBase:
         return sqlite.insert(table)
 
     def insert_ignore(self, s: Session, model, values: dict, conflict: list[str]) -> bool:
-        """Insert unless the unique key exists; True when a row was inserted."""
-        stmt = self.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-        return s.execute(stmt).rowcount > 0
+        """Insert unless the unique key exists; True when a row was inserted.
+
+        ``RETURNING`` says whether a row went in: psycopg reports no rowcount (-1) for the
+        ``INSERT … RETURNING`` SQLAlchemy emits on PostgreSQL."""
+        stmt = (self.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+                .returning(*model.__table__.primary_key.columns))
+        return s.execute(stmt).first() is not None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,10 +9,24 @@ from datetime import date
 from sqlmodel import Session, select
 
 from scrapers.records import (
-    ACTION, BILL, SUMMARY, ActionRecord, BillRecord, DocumentRecord, Passage,
+    ACTION,
+    BILL,
+    SUMMARY,
+    ActionRecord,
+    BillRecord,
+    DocumentRecord,
+    Passage,
 )
 from storage.models import (
-    Bill, BillAction, BillCommittee, BillStage, Change, Cosponsor, Document, RelatedBill, TextVersion,
+    Bill,
+    BillAction,
+    BillCommittee,
+    BillStage,
+    Change,
+    Cosponsor,
+    Document,
+    RelatedBill,
+    TextVersion,
 )
 from storage.repo.base import dumps, utcnow
 

@@ -10,8 +10,15 @@ from typing import Any, Protocol
 from sqlmodel import Session, col, select
 
 from scrapers.records import (
-    BILL, BILL_TEXT, CONGRESSIONAL_RECORD, FR_DOCUMENT, NEWS, PRESS_RELEASE, PUBLIC_INSPECTION,
-    BillRecord, DocumentRecord,
+    BILL,
+    BILL_TEXT,
+    CONGRESSIONAL_RECORD,
+    FR_DOCUMENT,
+    NEWS,
+    PRESS_RELEASE,
+    PUBLIC_INSPECTION,
+    BillRecord,
+    DocumentRecord,
 )
 from storage.models import Change, Deadline, Document, DocumentVersion, Passage
 from storage.repo.base import ChangeInfo, dumps, sha256, utcnow

@@ -28,11 +28,14 @@ SQLITE = [
        END""",
 ]
 
+# Each column is cut at every non-alphanumeric character first, so "2026-00789" and "hr2683-119"
+# give the tokens FTS5's unicode61 tokenizer gives ("2026" "00789", "hr2683" "119"); PostgreSQL's
+# parser would otherwise read "-00789" as a signed number. Weights: ids A, heading B, text C.
+_PG_COLUMN = "setweight(to_tsvector('english', regexp_replace(coalesce({col}, ''), '[^[:alnum:]]+', ' ', 'g')), '{w}')"
 POSTGRES = [
-    """ALTER TABLE passages ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
-           setweight(to_tsvector('english', coalesce(ids, '')), 'A') ||
-           setweight(to_tsvector('english', coalesce(heading, '')), 'B') ||
-           setweight(to_tsvector('english', coalesce(text, '')), 'C')) STORED""",
+    "ALTER TABLE passages ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
+    + " || ".join(_PG_COLUMN.format(col=c, w=w) for c, w in (("ids", "A"), ("heading", "B"), ("text", "C")))
+    + ") STORED",
     "CREATE INDEX ix_passages_tsv ON passages USING GIN (tsv)",
 ]
 
