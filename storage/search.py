@@ -2,13 +2,21 @@
 
 User text never reaches ``MATCH`` raw: it is cut into word tokens, each one double-quoted, so
 ``H.R. 2683``, ``"NOT"`` or ``title:(x`` cannot break a query. Identifiers and titles live in
-their own ``ids`` column, weighted highest.
+their own ``ids`` column, weighted highest (ids 10, heading 3, text 1).
+
+bm25 costs time per matching row, so on a large store the work is bounded: stopwords (with the
+boilerplate of legal text) are dropped, at most ``MAX_TERMS`` words are kept; exact ids found
+in the question (bill ids, Federal Register document numbers) are searched first as phrases in
+the ``ids`` column, which touches few rows; words are OR-ed rarest first while the rows they
+match stay under ``RANK_BUDGET`` (document frequencies are counted with an early stop), and
+words found nearly everywhere are only used unranked; bm25 runs inside FTS5 before any join, so
+only the top rows are joined to their documents.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import text as sql
@@ -18,9 +26,16 @@ from scrapers.ids import find_bill_ids
 
 STOPWORDS = frozenset("""a an and are as at be by did do does for from has have how i in is it its of on or
 that the this to was were what when where which who why will with would about any can me tell there their
-they than then so if""".split())
+they than then so if please say says said know much many should could shall may such other under been being
+into also but not no nor our we you your these those them he she his her us out up over only same each
+""".split())
 WEIGHTS = (10.0, 3.0, 1.0)   # ids, heading, text
+MAX_TERMS = 8                # words per query at most (the longest kept)
+OVERFETCH = 4                # rows ranked inside FTS5 per wanted hit, before filters
+COMMON = 8_000               # a word in this many passages says little: used only when nothing rarer matched
+RANK_BUDGET = 6_000           # bm25 scores at most about this many rows per ranked pass
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+_DOC_NUMBER = re.compile(r"\b((?:19|20)\d{2})-(\d{4,6})\b")
 
 
 @dataclass
@@ -40,6 +55,14 @@ class Hit:
     doc_date: object = None
 
 
+@dataclass
+class QueryPlan:
+    """What a question is searched with: exact-id phrases and content words."""
+
+    ids: list[str] = field(default_factory=list)      # phrases matched in the ids column ("hr2683", "2026 00789")
+    words: list[str] = field(default_factory=list)    # content words, stopwords dropped
+
+
 def tokens(query: str) -> list[str]:
     """Search tokens: words and numbers, lower case, stopwords dropped, bill ids added canonically."""
     out: list[str] = []
@@ -51,65 +74,150 @@ def tokens(query: str) -> list[str]:
     return out[:32]
 
 
+def plan(query: str, ids: list[str] | None = None) -> QueryPlan:
+    """Split ``query`` into exact ids (bill ids, FR document numbers, plus ``ids`` given) and words."""
+    exact: list[str] = []
+    for raw in ids or []:
+        phrase = " ".join(_TOKEN.findall(raw.lower()))
+        if phrase and phrase not in exact:
+            exact.append(phrase)
+    for bid in find_bill_ids(query, congress=None):
+        tok = f"{bid.type}{bid.number}"
+        if not any(e.split()[0] == tok for e in exact):
+            exact.append(tok)
+    for year, num in _DOC_NUMBER.findall(query):
+        phrase = f"{year} {num}"
+        if phrase not in exact:
+            exact.append(phrase)
+    id_parts = {p for e in exact for p in e.split()}
+    # the pieces of an id ("2683", "h", "r") are not content words
+    bill_numbers = {str(b.number) for b in find_bill_ids(query, congress=None)}
+    words: list[str] = []
+    for t in _TOKEN.findall(_DOC_NUMBER.sub(" ", query.lower())):
+        if t in STOPWORDS or t in words or t in id_parts or t in bill_numbers or len(t) < 2:
+            continue
+        words.append(t)
+    if len(words) > MAX_TERMS:
+        keep = set(sorted(words, key=lambda w: (-len(w), words.index(w)))[:MAX_TERMS])
+        words = [w for w in words if w in keep]
+    return QueryPlan(ids=exact, words=words)
+
+
+def _quote(t: str) -> str:
+    return '"' + t.replace('"', '""') + '"'
+
+
 def fts5_query(query: str) -> str:
     """A safe FTS5 MATCH expression: every token quoted, OR-ed (bm25 ranks the best first)."""
     toks = tokens(query)
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in toks)
+    return " OR ".join(_quote(t) for t in toks)
+
+
+def _or(terms: list[str]) -> str:
+    return " OR ".join(_quote(t) for t in terms)
+
+
+def _df(conn, term: str) -> int:
+    """How many passages hold ``term``, counted only up to COMMON (cheap: stops early)."""
+    return conn.execute(sql("SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH :q "
+                            "LIMIT :cap)"), {"q": _quote(term), "cap": COMMON}).scalar()
+
+
+def _passes(conn, p: QueryPlan) -> list[tuple[str, bool]]:
+    """``(MATCH expression, ranked)`` pairs to run in order, most precise first.
+
+    Words are OR-ed rarest first while the rows they match stay under RANK_BUDGET, so bm25 never
+    scores more than that many rows; words found almost everywhere (COMMON or more passages) are
+    only used unranked, newest rows first, when nothing better matched."""
+    scope = "ids : (" + _or(p.ids) + ")" if p.ids else ""
+    counted = sorted(((_df(conn, w), w) for w in p.words), key=lambda x: x[0])
+    rare, total = [], 0
+    for df, w in counted:
+        if df >= COMMON or (rare and total + df > RANK_BUDGET):
+            break
+        rare.append(w)
+        total += df
+    common = [w for df, w in counted if w not in rare]
+    out: list[tuple[str, bool]] = []
+    if scope and p.words:
+        out.append((f"({scope}) AND ({_or(p.words)})", True))
+    if rare:
+        out.append((_or(rare), True))
+    if scope:
+        out.append((scope, True))
+    if common:
+        if len(common) > 1:
+            out.append((" AND ".join(_quote(w) for w in common), False))
+        out.append((_or(common), False))
+    return out
 
 
 def search(engine: Engine, query: str, *, limit: int = 8, kinds: list[str] | None = None,
-           current_only: bool = True) -> list[Hit]:
+           current_only: bool = True, ids: list[str] | None = None) -> list[Hit]:
+    """The best ``limit`` current passages for ``query`` (best first).
+
+    Exact ids in the query (or given in ``ids``) are searched first; words fill the rest."""
     if engine.dialect.name == "postgresql":
-        return _search_pg(engine, query, limit=limit, kinds=kinds, current_only=current_only)
-    match = fts5_query(query)
-    if not match:
+        return _search_pg(engine, query, limit=limit, kinds=kinds, current_only=current_only, ids=ids)
+    p = plan(query, ids)
+    if not (p.ids or p.words):
         return []
-    where = ["passages_fts MATCH :q"]
-    params: dict = {"q": match, "limit": limit}
+    out: list[Hit] = []
+    seen: set[int] = set()
+    with engine.connect() as conn:
+        for match, ranked in _passes(conn, p):
+            for h in _run_sqlite(conn, match, ranked=ranked, limit=limit, kinds=kinds, current_only=current_only):
+                if h.passage_id not in seen:
+                    seen.add(h.passage_id)
+                    out.append(h)
+            if len(out) >= limit:
+                break
+    return out[:limit]
+
+
+_COLUMNS = """p.id, p.document_id, p.version_id, d.kind, d.external_id, d.title, d.url, p.anchor, p.heading,
+               p.text, f.s AS score, v.fetched_at, d.doc_date"""
+_JOINS = """JOIN passages p ON p.id = f.pid
+        JOIN documents d ON d.id = p.document_id
+        JOIN document_versions v ON v.id = p.version_id"""
+_BM25 = f"bm25(passages_fts, {WEIGHTS[0]}, {WEIGHTS[1]}, {WEIGHTS[2]})"
+
+
+def _filters(kinds, current_only) -> tuple[list[str], dict]:
+    where: list[str] = []
+    params: dict = {}
     if current_only:
         where.append("p.current = 1")
     if kinds:
         where.append("d.kind IN (" + ",".join(f":k{i}" for i in range(len(kinds))) + ")")
         params.update({f"k{i}": k for i, k in enumerate(kinds)})
-    stmt = sql(f"""
-        SELECT p.id, p.document_id, p.version_id, d.kind, d.external_id, d.title, d.url, p.anchor, p.heading,
-               p.text, bm25(passages_fts, {WEIGHTS[0]}, {WEIGHTS[1]}, {WEIGHTS[2]}) AS score, v.fetched_at, d.doc_date
-        FROM passages_fts
-        JOIN passages p ON p.id = passages_fts.rowid
-        JOIN documents d ON d.id = p.document_id
-        JOIN document_versions v ON v.id = p.version_id
-        WHERE {' AND '.join(where)}
-        ORDER BY score LIMIT :limit""")
-    with engine.connect() as conn:
-        rows = conn.execute(stmt, params).all()
+    return where, params
+
+
+def _run_sqlite(conn, match: str, *, ranked: bool, limit: int, kinds, current_only: bool) -> list[Hit]:
+    """Rank inside FTS5 first (only the top rows are joined); when the filters leave too few of
+    them and more matches exist, rank again after filtering. Unranked passes take the newest rows."""
+    where, params = _filters(kinds, current_only)
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    fetch = limit * OVERFETCH + 8
+    order = "s" if ranked else "rowid DESC"
+    inner = f"SELECT rowid AS pid, {_BM25} AS s FROM passages_fts WHERE passages_fts MATCH :q ORDER BY {order}"
+    stmt = sql(f"SELECT {_COLUMNS} FROM ({inner} LIMIT :fetch) f {_JOINS}{cond} ORDER BY f.s LIMIT :limit")
+    rows = conn.execute(stmt, {**params, "q": match, "fetch": fetch, "limit": limit}).all()
+    if len(rows) < limit and where and ranked:
+        more = conn.execute(sql("SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH :q "
+                                "LIMIT :fetch)"), {"q": match, "fetch": fetch + 1}).scalar()
+        if more > fetch:
+            stmt = sql(f"SELECT {_COLUMNS} FROM ({inner}) f {_JOINS}{cond} ORDER BY f.s LIMIT :limit")
+            rows = conn.execute(stmt, {**params, "q": match, "limit": limit}).all()
     return [_hit(r, -float(r.score)) for r in rows]
 
 
-def _search_pg(engine: Engine, query: str, *, limit: int, kinds, current_only: bool) -> list[Hit]:
-    toks = tokens(query)
-    if not toks:
-        return []
-    # websearch_to_tsquery treats plain words as AND; join with "or" so ranking (not filtering) decides.
-    q = " or ".join(toks)
-    where = ["p.tsv @@ websearch_to_tsquery('english', :q)"]
-    params: dict = {"q": q, "limit": limit}
-    if current_only:
-        where.append("p.current = true")
-    if kinds:
-        where.append("d.kind = ANY(:kinds)")
-        params["kinds"] = list(kinds)
-    stmt = sql(f"""
-        SELECT p.id, p.document_id, p.version_id, d.kind, d.external_id, d.title, d.url, p.anchor, p.heading,
-               p.text, ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', p.tsv, websearch_to_tsquery('english', :q)) AS score,
-               v.fetched_at, d.doc_date
-        FROM passages p
-        JOIN documents d ON d.id = p.document_id
-        JOIN document_versions v ON v.id = p.version_id
-        WHERE {' AND '.join(where)}
-        ORDER BY score DESC, p.id LIMIT :limit""")
-    with engine.connect() as conn:
-        rows = conn.execute(stmt, params).all()
-    return [_hit(r, float(r.score)) for r in rows]
+def _search_pg(engine: Engine, query: str, *, limit: int, kinds, current_only: bool,
+               ids: list[str] | None) -> list[Hit]:
+    """PostgreSQL: tsvector + GIN candidates, ranked with FTS5's BM25 (see ``storage/search_pg.py``)."""
+    from storage.search_pg import search_pg
+    return search_pg(engine, plan(query, ids), limit=limit, kinds=kinds, current_only=current_only)
 
 
 def _hit(r, score: float) -> Hit:
