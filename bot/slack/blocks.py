@@ -181,21 +181,31 @@ def alert_item(change, summary: dict | None, *, summary_max: int = ITEM_SUMMARY_
 def alert_group(items: list[tuple], *, max_items: int = 8) -> dict:
     """Several alerts for one channel in one message: ``items`` are ``(change, summary | None)``;
     the first ``max_items`` in full, the rest listed briefly ("and K more")."""
-    shown, rest = items[:max_items], items[max_items:]
     blocks: list[dict] = []
     if len(items) > 1:
         blocks.append(header(f"{len(items)} new legiswatch alerts"))
-    for n, (change, summary) in enumerate(shown):
+    used, rest = 0, []
+    for n, (change, summary) in enumerate(items):
+        block = section(alert_item(change, summary))
+        if n >= max_items or (n and used + block_chars(block) > MESSAGE_BUDGET - 3000):
+            rest = items[n:]
+            break
         if n:
             blocks.append(divider())
-        blocks.append(section(alert_item(change, summary)))
+        blocks.append(block)
+        used += block_chars(block)
     if rest:
-        lines = [f"…and {len(rest)} more:"]
-        for change, _ in rest:
+        lines, size = [f"…and {len(rest)} more:"], 0
+        for n, (change, _) in enumerate(rest):
             url = (change.detail or {}).get("url")
-            head = clip(change.headline or change.subject, 160)
-            lines.append("• " + (link(url, head) if url else escape_mrkdwn(head)))
-        blocks.append(section(cut_mrkdwn("\n".join(lines), 1500)))
+            head = clip(change.headline or change.subject, 100)
+            line = "• " + (link(url, head) if url else escape_mrkdwn(head))
+            if size + len(line) > 2600:
+                lines.append(f"• …and {len(rest) - n} others (see the digest)")
+                break
+            lines.append(line)
+            size += len(line) + 1
+        blocks.append(section("\n".join(lines)))
     first = items[0][0] if items else None
     if first is None:
         fallback = "legiswatch alert"
@@ -308,6 +318,7 @@ def compare_result(result, *, redline_url: str | None = None, excerpt_chars: int
     excerpt = result.redline(excerpt_chars) if hasattr(result, "redline") else ""
     if excerpt:
         body = escape_mrkdwn(clip(excerpt, excerpt_chars)).replace("```", "ʼʼʼ")
+        body = cut_mrkdwn(body, SECTION_MAX - 40)        # escaping grows the text: keep the closing fence
         blocks.append(section(f"*Redline excerpt*\n```{body}```"))
     if redline_url:
         blocks.append(context(link(redline_url, "Full redline")))
