@@ -49,11 +49,11 @@ def fr_templates() -> tuple[list[dict], list[bytes]]:
     return metas, [f.read_bytes() for f in FR_XML]
 
 
-def fr_inputs(n: int) -> Iterator[list[tuple[dict, bytes]]]:
-    """Batches of (API metadata, full-text XML) for ``n`` documents."""
+def fr_inputs(n: int, start: int = 0) -> Iterator[list[tuple[dict, bytes]]]:
+    """Batches of (API metadata, full-text XML) for documents ``start`` … ``start + n - 1``."""
     metas, xmls = fr_templates()
     batch = []
-    for i in range(n):
+    for i in range(start, start + n):
         number = f"{2025 + i // 90000}-{10000 + i % 90000:05d}"
         day = START + timedelta(days=(i // 40) % 365)
         meta = dict(metas[i % len(metas)])
@@ -71,11 +71,11 @@ def fr_inputs(n: int) -> Iterator[list[tuple[dict, bytes]]]:
         yield batch
 
 
-def bill_inputs(n: int) -> Iterator[list[tuple[str, str, bytes]]]:
-    """Batches of (bill id, version code, XML) for ``n`` text versions (two per bill)."""
+def bill_inputs(n: int, start: int = 0) -> Iterator[list[tuple[str, str, bytes]]]:
+    """Batches of (bill id, version code, XML) for text versions ``start`` … (two per bill)."""
     xmls = [f.read_bytes() for f in BILL_XML]
     batch = []
-    for j in range(n):
+    for j in range(start, start + n):
         bill, code = f"hr{1000 + j // 2}-119", ("ih", "rh")[j % 2]
         batch.append((bill, code, xmls[j % len(xmls)]))
         if len(batch) == BATCH:
@@ -114,10 +114,10 @@ def parse_bills(batch: list[tuple[str, str, bytes]]) -> list:
     return out
 
 
-def batches(n_fr: int, n_bills: int) -> Iterator[tuple[str, list]]:
-    for b in fr_inputs(n_fr):
+def batches(n_fr: int, n_bills: int, fr_start: int = 0, bill_start: int = 0) -> Iterator[tuple[str, list]]:
+    for b in fr_inputs(n_fr, fr_start):
         yield "fr", b
-    for b in bill_inputs(n_bills):
+    for b in bill_inputs(n_bills, bill_start):
         yield "bill", b
 
 
