@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 MAX_ITEMS_PER_MESSAGE = 8          # alerts shown in full in one message; the rest are listed briefly
 SUMMARY_WAIT = timedelta(minutes=2)
 ALERT_PURPOSES = ("alert", "health")
+HEALTH_KINDS = ("source_failing", "source_recovered")
 
 
 @dataclass
@@ -35,7 +36,7 @@ class AlertGroup:
 
 def waiting_for_summary(change: ChangeInfo, delivery: dict, now: datetime) -> bool:
     """An alert waits (up to ``SUMMARY_WAIT`` after it was queued) for its change's summary."""
-    if change.summary_state != "pending":
+    if change.summary_state != "pending" or change.kind in HEALTH_KINDS:
         return False
     created = delivery.get("created_at")
     return created is not None and now - created < SUMMARY_WAIT
@@ -83,7 +84,7 @@ def source_health(ctx: Context) -> list[ChangeInfo]:
     out: list[ChangeInfo] = []
     for src in repo.sources():
         if src.failing_since is not None and not src.alerted_failing and now - src.failing_since >= threshold:
-            since = src.failing_since.isoformat(timespec="seconds")
+            since = src.failing_since.isoformat()
             hours = (now - src.failing_since).total_seconds() / 3600
             change = repo.add_change(
                 key=f"source_failing:{src.name}:{since}", kind="source_failing", subject=src.name,
@@ -97,7 +98,7 @@ def source_health(ctx: Context) -> list[ChangeInfo]:
                 out.append(change)
                 log.warning("source %s failing since %s: alert queued", src.name, since)
         elif src.failing_since is None and src.alerted_failing:
-            back = (src.last_success_at or now).isoformat(timespec="seconds")
+            back = (src.last_success_at or now).isoformat()
             change = repo.add_change(
                 key=f"source_recovered:{src.name}:{back}", kind="source_recovered", subject=src.name,
                 headline=f"Source {src.name} recovered (polled successfully at {back})",
@@ -106,6 +107,9 @@ def source_health(ctx: Context) -> list[ChangeInfo]:
             if change:
                 out.append(change)
                 log.info("source %s recovered: alert queued", src.name)
+    for change in out:                       # nothing to summarise: the headline says it all
+        repo.update_change(change.id, summary_state="none")
+        change.summary_state = "none"
     if out:
         route_alerts(ctx, out)
     return out
