@@ -144,9 +144,11 @@ def deadline_draft(ctx: Context, q: Question, numbers: list[str]) -> Draft:
     lines: list[str] = []
     citations: list[Citation] = []
     want_comments = bool(_COMMENT.search(q.text)) or not _EFFECT.search(q.text)
+    missing = []
     for number in numbers:
         doc = ctx.repo.get_document("fr_document", number) or ctx.repo.get_document("public_inspection", number)
         if doc is None:
+            missing.append(number)
             continue
         mine = [d for d in rows if d["document"] == number]
         n = len(citations) + 1
@@ -179,6 +181,10 @@ def deadline_draft(ctx: Context, q: Question, numbers: list[str]) -> Draft:
             c.n = renumber[c.n]
         citations = keep
     supported = bool(dated)
+    if not lines and missing and missing == numbers and q.documents:
+        names = ", ".join(missing)
+        return Draft(f"The stored record has no Federal Register document {names}, so it does not say when its "
+                     "comments close or when it takes effect.", [], supported=False)
     if not lines:
         return Draft("", [], supported=False)
     return Draft("\n".join(lines), citations, supported=supported)
