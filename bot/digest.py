@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -82,12 +82,12 @@ def digest_start(ctx: Context, since: date | None = None) -> tuple[datetime, str
     """Where the digest starts: ``since`` (local midnight), else the posted marker, else a week ago."""
     if since is not None:
         tz = ZoneInfo(ctx.settings.timezone)
-        return datetime.combine(since, time.min, tzinfo=tz).astimezone(timezone.utc), "since"
+        return datetime.combine(since, time.min, tzinfo=tz).astimezone(UTC), "since"
     marker = ctx.repo.kv_get(MARKER)
     if marker:
         try:
             at = datetime.fromisoformat(marker)
-            return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc), "marker"
+            return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC), "marker"
         except ValueError:
             log.warning("digest: unreadable marker %r, using the last week", marker)
     return ctx.now() - DEFAULT_WINDOW, "default"
@@ -96,7 +96,7 @@ def digest_start(ctx: Context, since: date | None = None) -> tuple[datetime, str
 def build_digest(ctx: Context, since: date | None = None) -> Digest:
     """The digest for now: plain data. Never moves the marker (a preview is free)."""
     start, basis = digest_start(ctx, since)
-    digest = Digest(start=start, end=ctx.now().astimezone(timezone.utc), basis=basis)
+    digest = Digest(start=start, end=ctx.now().astimezone(UTC), basis=basis)
     oldest = (start - STALE_AFTER).date()
     repo = ctx.repo
     for c in repo.changes(since=start):

@@ -4,7 +4,7 @@ empty weeks, and posting in parts within Block Kit limits."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from slackkit import client_for, make_ctx
 
@@ -13,7 +13,7 @@ from bot.slack.blocks import HEADER_MAX, MAX_BLOCKS, SECTION_MAX, digest_message
 from bot.slack.outbox import flush
 from scrapers.records import BILL, FR_DOCUMENT, NEWS, DocumentRecord
 
-NOW = datetime(2026, 2, 10, 14, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 10, 14, 0, tzinfo=UTC)
 
 
 def ctx_at(db_url, fake=None, now=NOW, **over):

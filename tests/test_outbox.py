@@ -144,7 +144,7 @@ def test_other_errors_back_off_and_give_up(db_url, slack_fake):
     news_alerts(ctx, ["Nowhere to go"])
     slack_fake.script("chat.postMessage", [{"ok": False, "error": "channel_not_found"}] * MAX_ATTEMPTS)
     clock = utcnow()
-    for n in range(MAX_ATTEMPTS):
+    for _ in range(MAX_ATTEMPTS):
         assert flush(ctx, client=client_for(slack_fake), sleep=Sleeps(), clock=lambda c=clock: c) == 0
         (d,) = ctx.repo.deliveries(purpose="alert")
         assert d["last_error"] == "slack: channel_not_found"

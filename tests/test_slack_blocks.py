@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -75,7 +75,7 @@ def card(**over) -> dict:
                                                       "summary": "LLM output " + HOSTILE * 40},
             "votes": [], "links": {"congress_gov": "https://www.congress.gov/bill/119th-congress/house-bill/2683",
                                    "govinfo": "https://www.govinfo.gov/app/collection/bills/119"},
-            "as_of": datetime(2026, 1, 13, tzinfo=timezone.utc), "fetched_at": None}
+            "as_of": datetime(2026, 1, 13, tzinfo=UTC), "fetched_at": None}
     base.update(over)
     return base
 
@@ -112,7 +112,7 @@ def test_the_status_card_is_escaped_and_within_limits():
 
 def change(n: int, headline: str, **over) -> ChangeInfo:
     base = dict(id=n, key=f"k{n}", kind="news", subject=f"s{n}", headline=headline, materiality="high",
-                change_date=date(2026, 1, 12), detected_at=datetime(2026, 1, 12, tzinfo=timezone.utc),
+                change_date=date(2026, 1, 12), detected_at=datetime(2026, 1, 12, tzinfo=UTC),
                 detail={"url": f"https://news.example.com/{n}"})
     base.update(over)
     return ChangeInfo(**base)

@@ -61,12 +61,37 @@ class TestBill:
     def test_a_bill_not_stored_is_fetched_on_demand_and_unknown_says_so(self, db_url, slack_fake, gov_sandbox):
         ctx = make_ctx(db_url, slack_fake, **gov_sandbox.base_urls())
         with http_app(ctx, slack_fake) as app:
-            resp = app.command("/bill", "hr9999-119", slack_fake.response_url("unknown"))
-            assert resp.status_code == 200
+            app.command("/bill", "H.R. 2683", slack_fake.response_url("fetch"))
+            found = reply(slack_fake)
+            app.command("/bill", "hr9999-119", slack_fake.response_url("unknown"))
+            unknown = reply(slack_fake, 2)
+        assert "*Stage:* Passed House" in everything(found) and "hr2683-119-eh" in everything(found)
+        assert unknown["response_type"] == "ephemeral"
+        assert "9999" in unknown["text"] and "not found" in unknown["text"]
+        assert "Traceback" not in everything(unknown)
+
+
+class TestCompareAndRedline:
+    def test_compare_shows_the_summary_an_excerpt_and_links_the_served_redline(self, db_url, slack_fake,
+                                                                              gov_sandbox):
+        ctx = make_ctx(db_url, slack_fake, redline_base_url="https://legiswatch.example.org/",
+                       **gov_sandbox.base_urls())
+        with http_app(ctx, slack_fake) as app:
+            app.command("/compare", "hr2683-119-ih hr2683-119-eh", slack_fake.response_url("cmp"))
             body = reply(slack_fake)
+            page = app.session.get(app.url + "/redline/hr2683-119-ih/hr2683-119-eh", timeout=10)
+            bad = app.session.get(app.url + "/redline/nonsense/hr2683-119-eh", timeout=10)
         text = everything(body)
-        assert body["response_type"] == "ephemeral"
-        assert "Traceback" not in text and "9999" in text
+        assert body["response_type"] == "in_channel"
+        assert "Compare hr2683-119-ih → hr2683-119-eh" in text and "Redline excerpt" in text
+        assert "remote access" in text
+        assert "<https://legiswatch.example.org/redline/hr2683-119-ih/hr2683-119-eh|Full redline>" in text
+        for b in body["blocks"]:
+            assert len(b.get("text", {}).get("text", "")) <= 3000
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        assert "<ins" in page.text or "<del" in page.text
+        assert bad.status_code == 400
 
 
 class TestSignaturesAndRetries:

@@ -35,7 +35,7 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
     in the database, so Slack's retries and duplicate deliveries are answered 200 and dropped."""
     client = client or make_client(ctx)
     secret = ctx.settings.slack_signing_secret
-    ctx.repo   # open (and migrate) the database now, on this thread, not inside a listener
+    _ = ctx.repo   # open (and migrate) the database now, on this thread, not inside a listener
     app = App(client=client, signing_secret=secret or None, process_before_response=False,
               token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
               ignoring_self_events_enabled=True, logger=logging.getLogger("bot.slack.bolt"),
