@@ -55,7 +55,8 @@ def status_draft(ctx: Context, q: Question) -> Draft:
     data = ctx.repo.bill(bill)
     if data is None:
         return Draft(f"The stored record has nothing on {display_bill(bill)}, so it does not say where it "
-                     f"stands. (`/bill {bill}` fetches it from Congress.gov.)", supported=False)
+                     f"stands. `/bill {bill}` (or `legiswatch bill {bill}`) fetches it from Congress.gov.",
+                     supported=False)
     card = bill_card(ctx, bill, fetch=False)
     cite = _bill_citation(1, card, (card["latest_action"] or {}).get("text", ""))
     citations = [cite]

@@ -85,3 +85,10 @@ def flush_console(ctx: Context, out: TextIO) -> int:
         repo.delivery_sent([d["id"]])
         n += 1
     return n
+
+
+# Added by the Q&A engineer (tiny additive helper): `legiswatch ask` renders answers with this.
+def render_answer(answer) -> str:
+    """An answer from ``bot.answer.answer`` as terminal text (the answer, then numbered sources)."""
+    from bot.answer import render_text
+    return render_text(answer)
