@@ -129,8 +129,8 @@ def cmd_digest(ctx: Context, args) -> int:
     if args.json:
         print_json(digest.to_dict())
     elif not args.post:
-        from bot.console import render_digest
-        print(render_digest(digest))
+        from bot.digest import render_text
+        print(render_text(digest))
     if args.post:
         n = post_digest(ctx, digest)
         print(f"digest queued: {n} message{'s' if n != 1 else ''}")
