@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer_record import Draft, change_draft, deadline_draft, status_draft
+from bot.answer_record import Draft, change_draft, deadline_draft, document_change_draft, status_draft
 from bot.context import Context
 from bot.retrieval import (
     CHANGE,
@@ -255,8 +255,8 @@ def _draft(ctx: Context, q: Question, stages: dict) -> tuple[Draft, dict]:
         d = deadline_draft(ctx, q, numbers)
         if d.text:
             return d, usage
-    if q.intent == CHANGE and q.subject:
-        d = change_draft(ctx, q)
+    if q.intent == CHANGE and (q.subject or q.documents):
+        d = change_draft(ctx, q) if q.subject else document_change_draft(ctx, q)
         if d is not None:
             return d, usage
     if q.intent == STATUS and q.subject:

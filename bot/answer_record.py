@@ -197,8 +197,11 @@ def _version_citation(ctx: Context, n: int, version_id: int | None, ref_extra: s
     v = ctx.repo.version(version_id) if version_id else None
     if v is None:
         return None
+    ref = v["external_id"]
+    if v["kind"] in ("fr_document", "public_inspection"):
+        ref = f"FR Doc. {ref} (stored version {v['seq']})"
     return Citation(n=n, title=v["title"], url=safe_url(v["url"]), fetched_at=v["fetched_at"], kind=v["kind"],
-                    ref=(v["external_id"] + (f" {ref_extra}" if ref_extra else "")).strip())
+                    ref=(ref + (f" {ref_extra}" if ref_extra else "")).strip())
 
 
 def change_draft(ctx: Context, q: Question) -> Draft | None:
@@ -246,4 +249,28 @@ def change_draft(ctx: Context, q: Question) -> Draft | None:
     lines = [head] + [f"- {b} {marks}" for b in bullets if b]
     if new_cite:
         new_cite.quote = bullets[0] if bullets else ""
+    return Draft("\n".join(lines), cites)
+
+
+def document_change_draft(ctx: Context, q: Question) -> Draft | None:
+    """What changed in the Federal Register documents ``q.documents`` (republished versions)."""
+    lines: list[str] = []
+    cites: list[Citation] = []
+    for number in q.documents:
+        changes = ctx.repo.changes(kinds=["fr_updated"], subject=number, newest_first=True)
+        if not changes:
+            continue
+        c = changes[0]
+        new = _version_citation(ctx, len(cites) + 1, c.to_version_id)
+        old = _version_citation(ctx, len(cites) + 2, c.from_version_id) if new else None
+        marks = "".join(f"[{x.n}]" for x in (new, old) if x)
+        cites += [x for x in (new, old) if x]
+        summary = ctx.repo.summary(c.summary_id) if c.summary_id else None
+        when = f" ({day(c.change_date or c.detected_at)})"
+        lines.append(f"{c.headline}{when} {marks}".strip())
+        if summary:
+            bullets = [b.get("text", "") if isinstance(b, dict) else str(b) for b in summary.get("bullets") or []]
+            lines += [f"- {b} {marks}" for b in (bullets or [summary.get("text", "")]) if b]
+    if not lines:
+        return None
     return Draft("\n".join(lines), cites)

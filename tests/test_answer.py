@@ -218,3 +218,22 @@ class TestLLM:
     def test_status_questions_do_not_need_the_llm(self, llm_ctx, llm_fake):
         a = answer(llm_ctx, "What is the status of H.R. 2683?")
         assert "Passed House" in a.text and llm_fake.requests == []
+
+
+def test_what_changed_in_a_federal_register_document(tmp_path):
+    from scrapers.records import DocumentRecord, Passage
+
+    def rule(dates: str) -> DocumentRecord:
+        return DocumentRecord(kind="fr_document", external_id="2026-07777", title="Advanced Computing Items; Rule",
+                              url="https://www.federalregister.gov/d/2026-07777", source="federal_register",
+                              content={"dates": dates}, text=dates, meta={"type": "Rule"},
+                              passages=[Passage("DATES", "Dates", dates)])
+    c = make_context(f"sqlite:///{tmp_path}/fr.db")
+    c.repo.record([rule("Comments must be received by March 2, 2026.")])
+    c.repo.record([rule("Comments must be received by April 1, 2026.")])
+    a = answer(c, "What changed in 2026-07777?")
+    assert a.intent == "change" and "Federal Register document 2026-07777 updated" in a.text
+    assert [x.ref for x in a.citations] == ["FR Doc. 2026-07777 (stored version 2)",
+                                            "FR Doc. 2026-07777 (stored version 1)"]
+    assert a.citations[0].fetched_at >= a.citations[1].fetched_at
+    c.close()
