@@ -162,6 +162,13 @@ def _source_label(h: Hit) -> str:
     return h.title[:80]
 
 
+def _not_said(q: Question, hits: list[Hit], words: list[str], stages: dict) -> Draft:
+    cites = [cite_hit(n, h, (_best_sentences(h, words, stages, 1) or [""])[0]) for n, h in enumerate(hits[:3], 1)]
+    text = f'The stored record does not say: nothing stored answers "{q.text}".'
+    text += " The closest stored sources are listed below." if cites else ""
+    return Draft(text, cites, supported=False)
+
+
 def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
     """Exact sentences from the best passages, or "the record does not say" with the closest sources."""
     words = plan(q.text).words
@@ -171,11 +178,7 @@ def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
                                                    or h.external_id in q.documents for h in hits)
     supported = bool(hits) and (best >= max(1, (len(words) + 1) // 2) or (not words and scoped))
     if not supported:
-        cites = [cite_hit(n, h, (_best_sentences(h, words, stages, 1) or [""])[0]) for n, h in
-                 enumerate(hits[:3], 1)]
-        text = f'The stored record does not say: nothing stored answers "{q.text}".'
-        text += " The closest stored sources are listed below." if cites else ""
-        return Draft(text, cites, supported=False)
+        return _not_said(q, hits, words, stages)
     lines, cites = [], []
     for h, cov in useful:
         if len(cites) >= 4 or (words and len(cov) < max(1, (best + 1) // 2)):
@@ -187,7 +190,7 @@ def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
         cites.append(cite_hit(n, h, picked[0]))
         lines.append(f"- {_source_label(h)}: “{' '.join(picked)}” [{n}]")
     if not lines:
-        return extractive(Question(text=q.text, subject=q.subject), [], stages)
+        return _not_said(q, hits, words, stages)
     return Draft("From the stored record:\n" + "\n".join(lines), cites)
 
 

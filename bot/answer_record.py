@@ -82,6 +82,7 @@ def status_draft(ctx: Context, q: Question) -> Draft:
                 lines.append(f"It became law on {day(stage_day)} [1]." if stage_day else "It became law [1].")
             else:
                 lines.append(f"It has not become law: the latest stage in the stored record is {stage or 'unknown'} [1].")
+        lines += _other_bills(ctx, q, citations)
     if _COSPONSOR.search(q.text):
         cs = card["cosponsors"]
         split = ", ".join(f"{k} {p}" for p, k in cs["by_party"].items())
@@ -93,6 +94,26 @@ def status_draft(ctx: Context, q: Question) -> Draft:
     if as_of:
         lines.append(f"As of {day(as_of)} (when the record was last fetched from Congress.gov).")
     return Draft("\n".join(lines), citations, as_of=as_of)
+
+
+def _other_bills(ctx: Context, q: Question, citations: list[Citation]) -> list[str]:
+    """One line each for the other bills the question names (ids, or the same short title)."""
+    from bot.status import card_from
+    from scrapers.ids import find_bill_ids
+    by_id = {str(b) for b in find_bill_ids(q.text, today=ctx.today())}
+    lines = []
+    for other in q.bills[1:4]:
+        data = ctx.repo.bill(other)
+        if data is None:
+            continue
+        card = card_from(ctx.repo, parse_bill_id(other), data)
+        n = len(citations) + 1
+        citations.append(_bill_citation(n, card, (card["latest_action"] or {}).get("text", "")))
+        la = card["latest_action"]
+        why = "Also asked about" if other in by_id else f"Same short title ({card['short_title']})"
+        lines.append(f"{why}: {card['display']} is at stage {card['stage'] or 'unknown'}"
+                     + (f"; latest action ({day(la['date'])}): {la['text']}" if la else "") + f" [{n}]")
+    return lines
 
 
 def _chamber_lines(ctx: Context, chamber: str, card: dict, data: dict, citations: list[Citation]) -> list[str]:

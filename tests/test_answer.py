@@ -58,6 +58,13 @@ class TestStatus:
         a = answer(ctx, "Where is the Remote Access Security Act now?")
         assert a.subject == "hr2683-119"          # not hr8152-118 (older) nor s3519-119 (not as far along)
         assert "Passed House" in a.text
+        assert "Same short title (Remote Access Security Act): S. 3519 (119th) is at stage Introduced" in a.text
+        assert "Same short title (Remote Access Security Act): H.R. 8152 (118th) is at stage Passed House" in a.text
+        assert [c.ref.split()[0] for c in a.citations] == ["hr2683-119", "s3519-119", "hr8152-118"]
+
+    def test_two_bills_named(self, ctx):
+        a = answer(ctx, "Where are H.R. 8152 (118th) and S. 3519?")
+        assert a.subject == "hr8152-118" and "Also asked about: S. 3519 (119th) is at stage Introduced; latest action (2025-12-17)" in a.text
 
     def test_senate_bill(self, ctx):
         a = answer(ctx, "Has S. 3519 passed?")
