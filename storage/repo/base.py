@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import random
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -11,7 +14,11 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+RETRYABLE = {"40P01", "40001"}    # PostgreSQL: deadlock_detected, serialization_failure
 
 
 def utcnow() -> datetime:
@@ -107,6 +114,19 @@ class RepoBase:
         with Session(self.engine, expire_on_commit=False) as s:
             with s.begin():
                 yield s
+
+    def retry_conflicts(self, fn, attempts: int = 5):
+        """Run ``fn`` (one whole transaction) again when PostgreSQL aborted it as a deadlock victim
+        or a serialization failure: two instances recording overlapping batches in a different
+        order. The transaction was rolled back, so running it again is safe."""
+        for n in range(attempts):
+            try:
+                return fn()
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in RETRYABLE or n == attempts - 1:
+                    raise
+                log.info("transaction aborted (%s), retrying (%d)", exc.orig.sqlstate, n + 1)
+                time.sleep(random.uniform(0.01, 0.05) * (n + 1))
 
     def insert(self, model):
         """A dialect ``INSERT`` supporting ``on_conflict_do_nothing/update``."""

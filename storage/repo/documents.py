@@ -56,14 +56,17 @@ class DocumentsMixin:
 
         Recording the same records again creates nothing; a changed payload creates exactly one
         new version and its change(s)."""
-        analyzer = analyzer or _Plain()
+        batch = list(records)
+        return self.retry_conflicts(lambda: self._record_batch(batch, analyzer or _Plain(), watched_bills or set()))
+
+    def _record_batch(self, records: list, analyzer: Analyzer, watched_bills: set[str]) -> list[ChangeInfo]:
         changes: list[Change] = []
         with self.tx() as s:
             for rec in records:
                 if isinstance(rec, BillRecord):
                     changes += self._record_bill(s, rec, analyzer)
                 elif isinstance(rec, DocumentRecord):
-                    changes += self._record_document(s, rec, analyzer, watched_bills or set())
+                    changes += self._record_document(s, rec, analyzer, watched_bills)
             s.flush()
             return [ChangeInfo.from_row(c) for c in changes if isinstance(c, Change)]
 
