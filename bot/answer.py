@@ -48,6 +48,8 @@ _CLAIMS = [(re.compile(r"(?i)\b(became|become|becomes|is\s+now|signed\s+into|ena
            (re.compile(r"(?i)\bpassed\s+(by\s+)?the\s+senate\b|\bsenate\s+(passed|approved)\b"), "Passed Senate"),
            (re.compile(r"(?i)\bpassed\s+(by\s+)?the\s+house\b|\bhouse\s+(passed|approved)\b"), "Passed House"),
            (re.compile(r"(?i)\bvetoed\b"), "Vetoed")]
+_SAYS_NOTHING = re.compile(r"(?i)\b(passages?|record|sources?)\b.{0,40}\b(do(es)?\s+not|don't|doesn't|never)\b.{0,30}"
+                           r"\b(say|answer|mention|address|contain|cover|state)")
 _NEGATION = re.compile(r"(?i)\b(not|never|no|yet to|has\s?n[o']t|did\s?n[o']t|had\s?n[o']t|nor|without)\b[^.;]{0,30}$")
 
 
@@ -205,7 +207,7 @@ def _passage_block(n: int, h: Hit) -> str:
 def _llm_problems(text: str, sources: list[str], stages: dict) -> list[str]:
     from bot.analysis.grounding import check_answer
     problems = list(check_answer(text, sources))
-    if not re.search(r"\[\d+\]", text):
+    if not re.search(r"\[\d+\]", text) and not _SAYS_NOTHING.search(text):
         problems.append("the answer cites no passage; cite every claim like [1]")
     problems += stage_conflicts(text, stages)
     return problems
@@ -234,10 +236,11 @@ def llm_answer(ctx: Context, q: Question, hits: list[Hit], stages: dict) -> tupl
         text = str(reply.content).strip()
         problems = _llm_problems(text, sources, stages)
         if not problems:
-            used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-            cites = [cite_hit(n, h) for n, h in enumerate(hits, 1) if n in used]
             usage["accepted"] = True
-            return Draft(text, cites), usage
+            used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+            if not used:        # "the passages do not say": show the closest sources
+                return Draft(text, [cite_hit(n, h) for n, h in enumerate(hits[:3], 1)], supported=False), usage
+            return Draft(text, [cite_hit(n, h) for n, h in enumerate(hits, 1) if n in used]), usage
         log.warning("answer: LLM reply rejected (attempt %d): %s", attempt + 1, "; ".join(problems[:5]))
         usage["rejected"] += [f"attempt {attempt + 1}: {p}" for p in problems]
         messages = [*messages, {"role": "assistant", "content": text},

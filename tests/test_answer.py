@@ -217,6 +217,11 @@ class TestLLM:
         assert a.model == EXTRACTIVE and "became law" not in a.text.lower()
         assert any("Became law" in p for p in a.rejected)
 
+    def test_the_llm_may_say_the_passages_do_not_answer(self, llm_ctx, llm_fake):
+        llm_fake.queue("The passages do not say what fine BIS imposes on cloud providers in Canada.")
+        a = answer(llm_ctx, "What fine does BIS impose on cloud providers in Canada?")
+        assert a.model == "fake-model" and not a.supported and a.citations and len(llm_fake.requests) == 1
+
     def test_an_llm_failure_falls_back_at_once(self, llm_ctx, llm_fake):
         llm_fake.queue_error(500)
         a = answer(llm_ctx, "What is the license review policy for China?")
