@@ -35,7 +35,7 @@ def banner(ctx: Context, mode: str, host: str, port: int | None) -> str:
     where = {"console": "console (Slack not configured: alerts and digests are printed here; set "
                         "SLACK_BOT_TOKEN + SLACK_APP_TOKEN for Socket Mode)",
              "socket": "Slack, Socket Mode",
-             "http": f"Slack over HTTP on http://{host}:{port}/slack/events (health: /healthz)"}[mode]
+             "http": f"Slack over HTTP on {host}:{port} (POST /slack/events, GET /healthz)"}[mode]
     llm = f"LLM {s.llm_model}" + (f" at {s.openai_base_url}" if s.openai_base_url else "") \
         if s.llm_enabled else "offline summarizer (set OPENAI_API_KEY or OPENAI_BASE_URL for an LLM)"
     lines = [f"legiswatch {__version__} — running; Ctrl-C or SIGTERM stops it",
@@ -74,10 +74,11 @@ class _Slack:
             self.server = serve_http(self.app, ctx, host, port)
             self.thread = threading.Thread(target=self.server.run, name="slack-http", daemon=True)
             self.thread.start()
+            self.where = f"http://{host}:{self.server.effective_port}/slack/events"
         else:
             from bot.slack.socket import start_socket_mode
-            self.handler = start_socket_mode(self.app, ctx.settings.slack_app_token)
-            self.handler.connect()
+            self.handler = start_socket_mode(self.app, ctx.settings.slack_app_token)     # returns connected
+            self.where = "Socket Mode"
 
     @property
     def client(self):
@@ -122,6 +123,7 @@ def run(ctx: Context, http_port: int | None = None, host: str = "127.0.0.1", *,
     try:
         if mode != "console":
             slack = _Slack(ctx, mode, host, http_port)
+            print(f"Slack: listening ({slack.where})", file=out, flush=True)
         if not locked_out:
             scheduler = build_scheduler(ctx, slack_client=slack.client if slack else None)
             due = catch_up(ctx, scheduler)

@@ -271,14 +271,11 @@ def reminders_job(ctx: Context) -> dict:
 
 
 def outbox_job(ctx: Context, slack_client=None) -> dict:
-    ctx.repo.release_stale_sending()
-    if ctx.settings.slack_enabled:
-        from bot.slack.outbox import flush
-        return {"delivered": flush(ctx, client=slack_client)}
+    """Deliver pending alerts and digests: to Slack, and console ones printed on stdout."""
     import sys
 
-    from bot.console import flush_console
-    n = flush_console(ctx, sys.stdout)
+    from bot.slack.outbox import flush
+    n = flush(ctx, client=slack_client, console=sys.stdout)
     sys.stdout.flush()
     return {"delivered": n}
 

@@ -100,3 +100,42 @@ def test_http_mode_without_slack_says_what_is_missing(db_url, gov_sandbox):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert "SLACK_BOT_TOKEN" in err and "Traceback" not in err
+
+
+def test_http_mode_serves_slack_and_healthz_until_stopped(db_url, gov_sandbox, slack_fake):
+    import io
+    import socket
+    import threading
+    import urllib.request
+
+    from bot.context import Context
+    from bot.runner import run
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(db_url=db_url, watchlist="none.toml", slack_bot_token="xoxb-test",
+                        slack_signing_secret="s3cret", slack_api_url=slack_fake.url, http_retries=0,
+                        **gov_sandbox.base_urls())
+    ctx = Context(settings=settings)
+    out, stop, result = io.StringIO(), threading.Event(), {}
+    worker = threading.Thread(target=lambda: result.setdefault("rc", run(ctx, http_port=port, out=out, stop=stop)))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 15
+        body = None
+        while body is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    body = resp.read().decode()
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None and '"ok": true' in body
+        slack_fake.wait_for("auth.test", 1)                     # the Bolt app checked its token
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    ctx.close()
+    assert result["rc"] == 0
+    text = out.getvalue()
+    assert f"http://127.0.0.1:{port}/slack/events" in text and "stopped" in text
