@@ -38,7 +38,19 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if url.startswith(("postgresql", "postgres:")):
+        # a dead server fails fast instead of hanging a job; instances show up in pg_stat_activity
+        return create_engine(normalise_url(url), pool_pre_ping=True, pool_recycle=1800,
+                             connect_args={"connect_timeout": 10, "application_name": "legiswatch"})
     return create_engine(url, pool_pre_ping=True)
+
+
+def normalise_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (psycopg2, not installed) mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def alembic_config(url: str):

@@ -121,12 +121,13 @@ def test_migrations_on_an_empty_postgres_database_match_the_models(pg_empty_url)
 @postgres
 def test_the_tsvector_uses_the_same_tokens_as_fts5(pg_url):
     r = open_repo(pg_url)
-    r.record([fr_doc(passages=[Passage("SUMMARY", "Summary", "See hr2683-119 and 15 CFR 744.23(a).")])])
+    r.record([fr_doc(passages=[Passage("SUMMARY", "Summary", "See hr2683-119 and 15 CFR 744.23(a)—«Café» §1758…")])])
     with r.engine.connect() as conn:
         lexemes = set(conn.execute(text("SELECT tsvector_to_array(tsv) FROM passages")).scalar())
     r.dispose()
-    assert {"2026", "00789", "hr2683", "119", "744", "23"} <= lexemes
-    assert not {"-00789", "744.23", "hr2683-119"} & lexemes
+    assert {"2026", "00789", "hr2683", "119", "744", "23", "café", "1758"} <= lexemes
+    assert not {"-00789", "744.23", "hr2683-119", "§1758", "23)—«café»"} & lexemes
+    assert all(lex.isalnum() for lex in lexemes), lexemes
 
 
 # ---- the same storage behaviour on both backends ------------------------------------------
@@ -466,3 +467,14 @@ def test_pg_fixture_skips_without_a_url_and_fails_when_required(pytester, monkey
     required = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     required.assert_outcomes(errors=1)
     required.stdout.fnmatch_lines(["*TEST_DATABASE_REQUIRED=1 but TEST_DATABASE_URL is not set*"])
+
+
+def test_plain_postgres_urls_mean_psycopg():
+    from storage.db import make_engine, normalise_url
+
+    assert normalise_url("postgres://u:p@db/lw") == "postgresql+psycopg://u:p@db/lw"
+    assert normalise_url("postgresql://u@db:5433/lw") == "postgresql+psycopg://u@db:5433/lw"
+    assert normalise_url("postgresql+psycopg://u@db/lw") == "postgresql+psycopg://u@db/lw"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+    engine = make_engine("postgresql://u@127.0.0.1:1/lw")       # no connection until first use
+    assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"

@@ -28,10 +28,13 @@ SQLITE = [
        END""",
 ]
 
-# Each column is cut at every non-alphanumeric character first, so "2026-00789" and "hr2683-119"
-# give the tokens FTS5's unicode61 tokenizer gives ("2026" "00789", "hr2683" "119"); PostgreSQL's
-# parser would otherwise read "-00789" as a signed number. Weights: ids A, heading B, text C.
-_PG_COLUMN = "setweight(to_tsvector('english', regexp_replace(coalesce({col}, ''), '[^[:alnum:]]+', ' ', 'g')), '{w}')"
+# Each column is first cut at punctuation, so "2026-00789" and "hr2683-119" give the tokens FTS5's
+# unicode61 tokenizer gives ("2026" "00789", "hr2683" "119"); PostgreSQL's parser would otherwise
+# read "-00789" as a signed number. The class names code points (ASCII punctuation, Latin-1
+# symbols such as "§", the General Punctuation block: dashes, curly quotes, "…"), so the result
+# does not depend on the database's locale. Weights: ids A, heading B, text C.
+_PUNCT = r"[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\u00a0-\u00bf\u2000-\u206f]+"
+_PG_COLUMN = "setweight(to_tsvector('english', regexp_replace(coalesce({col}, ''), '" + _PUNCT + "', ' ', 'g')), '{w}')"
 POSTGRES = [
     "ALTER TABLE passages ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
     + " || ".join(_PG_COLUMN.format(col=c, w=w) for c, w in (("ids", "A"), ("heading", "B"), ("text", "C")))
