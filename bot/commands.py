@@ -138,13 +138,12 @@ def cmd_digest(ctx: Context, args) -> int:
 
 
 def cmd_ask(ctx: Context, args) -> int:
-    from bot.answer import answer
-    from bot.console import render_answer
+    from bot.answer import answer, render_text
     result = answer(ctx, " ".join(args.question), where="cli")
     if args.json:
         print_json(result.to_dict())
     else:
-        print(render_answer(result))
+        print(render_text(result))
     return EXIT_OK
 
 

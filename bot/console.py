@@ -88,7 +88,3 @@ def flush_console(ctx: Context, out: TextIO) -> int:
 
 
 # Added by the Q&A engineer (tiny additive helper): `legiswatch ask` renders answers with this.
-def render_answer(answer) -> str:
-    """An answer from ``bot.answer.answer`` as terminal text (the answer, then numbered sources)."""
-    from bot.answer import render_text
-    return render_text(answer)
