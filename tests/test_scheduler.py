@@ -305,3 +305,28 @@ class TestReminders:
         assert run_job(ctx, "reminders", lambda: reminders_job(ctx)) == "ok"
         assert ctx.repo.job_runs(job_id="reminders")[0]["counts"] == {"reminders": 2}
         ctx.close()
+
+
+def test_health_and_outbox_jobs_alert_a_long_failure_on_the_console(db_url, capsys):
+    from bot.scheduler import health_job, outbox_job
+    ctx = Context(settings=Settings(db_url=db_url, source_alert_after_min=0))
+    ctx.repo.source_failed("news", "SourceUnavailable: news: connection refused")
+    assert run_job(ctx, "health", lambda: health_job(ctx)) == "ok"
+    assert ctx.repo.job_runs(job_id="health")[0]["counts"] == {"alerts": 1}
+    assert run_job(ctx, "outbox", lambda: outbox_job(ctx)) == "ok"       # Slack not configured: printed
+    assert "Source news has been failing" in capsys.readouterr().out
+    assert run_job(ctx, "health", lambda: health_job(ctx)) == "ok"
+    assert ctx.repo.job_runs(job_id="health")[0]["counts"] == {"alerts": 0}       # once per episode
+    ctx.close()
+
+
+def test_digest_job_queues_the_digest_once_a_day(db_url, capsys):
+    from bot.scheduler import digest_job, outbox_job
+    ctx = Context(settings=Settings(db_url=db_url), now_override=datetime(2026, 3, 9, 14, 0, tzinfo=UTC))
+    assert run_job(ctx, "digest", lambda: digest_job(ctx)) == "ok"
+    assert ctx.repo.job_runs(job_id="digest")[0]["counts"] == {"messages": 1}
+    assert run_job(ctx, "outbox", lambda: outbox_job(ctx)) == "ok"
+    assert "legiswatch digest" in capsys.readouterr().out
+    assert run_job(ctx, "digest", lambda: digest_job(ctx)) == "ok"        # a misfired re-run the same day
+    assert ctx.repo.job_runs(job_id="digest")[0]["counts"] == {"messages": 0}
+    ctx.close()
