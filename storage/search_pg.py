@@ -36,7 +36,9 @@ from storage.search import WEIGHTS, Hit, QueryPlan, _hit
 log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75
-CANDIDATE_CAP = 20_000       # a safety net: rows scored per pass at most (the newest)
+CANDIDATE_CAP = 20_000       # a safety net: rows considered per pass at most (the newest)
+PRESCORE = 64                # rows per pass given the exact score, picked by a cheap ts_rank estimate
+EXACT_BELOW = 5_000          # passages: below this, collection statistics are counted exactly
 _LEN = "(octet_length(coalesce(p.ids, '')) + octet_length(coalesce(p.heading, '')) + octet_length(coalesce(p.text, '')))"
 _A_ONLY = "ts_filter({tsv}, '{{a}}')"
 
@@ -108,21 +110,48 @@ def passes(ids: list[Term], words: list[Term]) -> list[Pass]:
 
 
 def _collection_stats(conn: Connection, terms: list[Term]) -> float:
-    """Sets each term's stem, document frequency and IDF; returns the mean passage length."""
-    cols = ["(SELECT count(*) FROM passages) AS n", f"(SELECT avg({_LEN}) FROM passages p) AS avgdl"]
-    params: dict = {}
+    """Sets each term's stem, document frequency and IDF; returns the mean passage length.
+
+    Up to ``EXACT_BELOW`` passages everything is counted (deterministic, and cheap at that size).
+    Beyond, the planner's statistics answer for frequent words (``ANALYZE`` keeps, for a tsvector
+    column, the share of rows holding each common lexeme) and only rarer words and ids are
+    counted through the GIN index; the passage count and mean length come from the same
+    statistics. A table never analyzed is counted."""
+    params: dict = {f"t{k}": t.query for k, t in enumerate(terms)}
+    lex_cols = ", ".join(f"(tsvector_to_array(to_tsvector('english', :t{k})))[1] AS lex{k}" for k in range(len(terms)))
+    head = conn.execute(sql(f"""
+        SELECT c.reltuples,
+               (SELECT sum(avg_width) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'passages'
+                  AND attname IN ('ids', 'heading', 'text')) AS width, {lex_cols}
+        FROM pg_class c WHERE c.oid = 'passages'::regclass"""), params).one()._mapping
     for k, t in enumerate(terms):
-        params[f"t{k}"] = t.query
+        t.lexeme = head[f"lex{k}"] or ""
+    estimated = head["reltuples"] >= EXACT_BELOW and head["width"]
+    freqs: dict[str, float] = {}
+    if estimated:
+        lexemes = [t.lexeme for t in terms if t.lexeme and not t.is_id]
+        freqs = dict(conn.execute(sql("""
+            SELECT x.e, x.f FROM pg_stats s,
+                   unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(e, f)
+            WHERE s.schemaname = current_schema() AND s.tablename = 'passages' AND s.attname = 'tsv'
+              AND x.e = ANY(:lex)""").bindparams(bindparam("lex", type_=ARRAY(TEXT))), {"lex": lexemes}).all())
+    cols = []
+    if not estimated:
+        cols += ["(SELECT count(*) FROM passages) AS n", f"(SELECT avg({_LEN}) FROM passages p) AS avgdl"]
+    counted = [k for k, t in enumerate(terms) if t.is_id or (t.lexeme and t.lexeme not in freqs)]
+    for k in counted:
         q = f"websearch_to_tsquery('english', :t{k})"
-        cond = f"tsv @@ {q}" + (f" AND {_A_ONLY.format(tsv='tsv')} @@ {q}" if t.is_id else "")
+        cond = f"tsv @@ {q}" + (f" AND {_A_ONLY.format(tsv='tsv')} @@ {q}" if terms[k].is_id else "")
         cols.append(f"(SELECT count(*) FROM passages WHERE {cond}) AS df{k}")
-        cols.append(f"(tsvector_to_array(to_tsvector('english', :t{k})))[1] AS lex{k}")
-    row = conn.execute(sql("SELECT " + ", ".join(cols)), params).one()._mapping
-    n = int(row["n"])
+    row = conn.execute(sql("SELECT " + ", ".join(cols)), params).one()._mapping if cols else {}
+    n = int(head["reltuples"]) if estimated else int(row["n"])
     for k, t in enumerate(terms):
-        t.df, t.lexeme = int(row[f"df{k}"]), row[f"lex{k}"] or ""
+        if k in counted:
+            t.df = int(row[f"df{k}"])
+        else:       # a stopword to PostgreSQL matches nothing; a frequent word is estimated
+            t.df = round(freqs[t.lexeme] * n) if t.lexeme else 0
         t.idf = max(math.log((n - t.df + 0.5) / (t.df + 0.5)), 1e-6)
-    return float(row["avgdl"] or 1.0)
+    return float(head["width"]) if estimated else float(row["avgdl"] or 1.0)
 
 
 def _rank(conn: Connection, ps: Pass, *, avgdl: float, limit: int, kinds, current_only: bool) -> list[Hit]:
@@ -162,13 +191,25 @@ def _rank(conn: Connection, ps: Pass, *, avgdl: float, limit: int, kinds, curren
         f"CASE WHEN {_A_ONLY.format(tsv='c.tsv')} @@ {q} "
         f"THEN :iidf{k} * (:wa * (:k1 + 1)) / (:wa + :k1 * {norm.format(len='c.len')}) ELSE 0 END"
         for k, q in enumerate(id_q)) or "0"
-    params["lex"] = [t.lexeme for t in ps.words if t.lexeme] or [""]
-    params["idf"] = [t.idf for t in ps.words if t.lexeme] or [0.0]
+    words = [t for t in ps.words if t.lexeme]
+    params["lex"] = [t.lexeme for t in words] or [""]
+    params["idf"] = [t.idf for t in words] or [0.0]
+    # the cheap estimate that picks the rows worth the exact score: IDF-weighted ts_rank per word
+    rough = []
+    for k, t in enumerate(words):
+        params[f"w{k}"], params[f"widf{k}"] = t.query, t.idf
+        rough.append(f":widf{k} * ts_rank('{{0, 0.1, 0.3, 1}}', c.tsv, websearch_to_tsquery('english', :w{k}))")
+    params["prescore"] = max(PRESCORE, limit * 8)
     stmt = sql(f"""
         WITH cand AS MATERIALIZED ({cand}),
-        freq AS (   -- weighted frequency of each word in each candidate, from the tsvector
+        pre AS MATERIALIZED (
+            SELECT c.id, c.tsv, c.len FROM cand c
+            ORDER BY ({' + '.join(rough) or '0'}) / {norm.format(len='c.len')} + {id_score} DESC, c.id
+            LIMIT :prescore
+        ),
+        freq AS (   -- weighted frequency of each word in each row, from the tsvector's positions
             SELECT c.id, c.len, x.lexeme, sum(CASE w WHEN 'A' THEN :wa WHEN 'B' THEN :wb ELSE :wc END) AS f
-            FROM cand c
+            FROM pre c
             CROSS JOIN LATERAL (SELECT u.lexeme, u.weights FROM unnest(c.tsv) u WHERE u.lexeme = ANY(:lex)) x
             CROSS JOIN LATERAL unnest(x.weights) w
             GROUP BY c.id, c.len, x.lexeme
@@ -179,17 +220,18 @@ def _rank(conn: Connection, ps: Pass, *, avgdl: float, limit: int, kinds, curren
                  ON t.lex = fr.lexeme
             GROUP BY fr.id
         ),
-        scored AS (
+        top AS (
             SELECT c.id, coalesce(ws.s, 0) + {id_score} AS score
-            FROM cand c LEFT JOIN word_score ws ON ws.id = c.id
+            FROM pre c LEFT JOIN word_score ws ON ws.id = c.id
+            ORDER BY score DESC, c.id LIMIT :limit
         )
         SELECT p.id, p.document_id, p.version_id, d.kind, d.external_id, d.title, d.url, p.anchor, p.heading,
-               p.text, s.score, v.fetched_at, d.doc_date
-        FROM scored s
-        JOIN passages p ON p.id = s.id
+               p.text, top.score, v.fetched_at, d.doc_date
+        FROM top
+        JOIN passages p ON p.id = top.id
         JOIN documents d ON d.id = p.document_id
         JOIN document_versions v ON v.id = p.version_id
-        ORDER BY s.score DESC, p.id LIMIT :limit""").bindparams(
+        ORDER BY top.score DESC, p.id""").bindparams(
         bindparam("lex", type_=ARRAY(TEXT)), bindparam("idf", type_=ARRAY(DOUBLE_PRECISION)))
     rows = conn.execute(stmt, params).all()
     return [_hit(r, float(r.score)) for r in rows]
