@@ -289,6 +289,66 @@ def test_two_instances_claim_a_delivery_once(two_repos):
         assert sorted(claimed) == [False, True], claimed
 
 
+def test_two_instances_flushing_the_outbox_post_each_alert_once(db_backend, slack_fake):
+    from slackkit import client_for, make_ctx
+
+    from bot.pipeline import route_alerts
+    from bot.slack.outbox import flush
+
+    ctxs = [make_ctx(db_backend.url, slack_fake), make_ctx(db_backend.url, slack_fake)]
+    try:
+        for round_ in range(3):
+            recs = [DocumentRecord(kind="news", external_id=f"n{round_}-{i}", title=f"Export news {round_}.{i}",
+                                   url=f"https://news.example.com/{round_}/{i}", source="news",
+                                   content={"r": round_, "i": i}, text="export controls") for i in range(3)]
+            changes = ctxs[0].repo.record(recs)
+            for c in changes:
+                ctxs[0].repo.update_change(c.id, materiality="high", summary_state="none")
+            assert route_alerts(ctxs[1], ctxs[1].repo.changes(ids=[c.id for c in changes])) == 3
+            sent = in_threads(2, lambda i: flush(ctxs[i], client=client_for(slack_fake), sleep=lambda s: None))
+            assert sorted(sent) == [0, 3], sent          # one instance held the outbox lease
+        deliveries = ctxs[1].repo.deliveries(purpose="alert")
+        assert len(deliveries) == 9 and {d["status"] for d in deliveries} == {"sent"}
+        assert all(d["attempts"] == 1 for d in deliveries)
+        posts = [json.dumps(c.body) for c in slack_fake.calls_to("chat.postMessage")]
+        assert len(posts) == 3                                    # one grouped message per round
+        for round_ in range(3):
+            for i in range(3):
+                assert sum(f"Export news {round_}.{i}" in p for p in posts) == 1
+    finally:
+        for ctx in ctxs:
+            ctx.close()
+
+
+@postgres
+def test_a_sandbox_poll_stores_the_same_on_both_backends(pg_url, tmp_path, gov_sandbox):
+    from bot.config import Settings
+    from bot.context import Context
+    from bot.pipeline import poll
+
+    seen = {}
+    for name, url in (("sqlite", f"sqlite:///{tmp_path}/poll.db"), ("postgres", pg_url)):
+        ctx = Context(settings=Settings(db_url=url, watchlist=str(ROOT / "watchlist.toml"), **gov_sandbox.base_urls()),
+                      now_override=datetime(2026, 2, 11, 15, 0, tzinfo=UTC))
+        try:
+            reports = poll(ctx)
+            assert [r.name for r in reports if not r.ok] == [], [(r.name, r.error) for r in reports]
+            counts = ctx.repo.counts()
+            assert [c for r in poll(ctx) for c in r.changes] == []          # polling again adds nothing
+            assert ctx.repo.counts() == counts
+            seen[name] = {"counts": counts, "changes": sorted((c.key, c.materiality) for c in ctx.repo.changes()),
+                          "deliveries": sorted((d["target"], d["ref"]) for d in ctx.repo.deliveries()),
+                          "bill": {k: v for k, v in (ctx.repo.bill("hr2683-119") or {}).items()
+                                   if k not in ("as_of", "fetched_at")},
+                          "top": [(h.external_id, h.anchor) for h in search(ctx.repo.engine, "remote access", limit=3)]}
+        finally:
+            ctx.close()
+    assert seen["sqlite"]["counts"]["documents"] > 10 and seen["sqlite"]["changes"]
+    for key in ("counts", "changes", "deliveries", "bill"):
+        assert seen["postgres"][key] == seen["sqlite"][key], key
+    assert seen["postgres"]["top"][:1] == seen["sqlite"]["top"][:1]
+
+
 # ---- schedulers in separate processes (PostgreSQL: several `legiswatch run`) -------------------
 
 JOB_SCRIPT = """
