@@ -30,6 +30,8 @@ class Context:
     def repo(self) -> Repo:
         from bot.watchlist import seed_once
         repo = open_repo(self.settings.db_url)
+        if self.now_override is not None:
+            repo.now = self.now          # timestamps follow the fixed clock (tests, the demo's replay)
         seed_once(repo, self.settings.watchlist, today=self.today())
         return repo
 

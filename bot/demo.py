@@ -1,9 +1,10 @@
 """``legiswatch demo``: the Remote Access Security Act story, end to end, with no network.
 
 The bundled recorded responses (``bot/sandbox/data``) are served on 127.0.0.1 by the same
-sandbox the tests use; every source points at it, the clock is fixed in January 2026 so the
-story's alerts are fresh, and the terminal shows what the team would see in Slack. The database
-is left behind for ``legiswatch chat``.
+sandbox the tests use; every source points at it, the clock is fixed at 2026-02-11 (the day a BIS
+rule went on public inspection) and the first poll backfills from 2026-01-01, so the story's
+alerts — the House vote, the new text, the BIS rules — are fresh. The terminal shows what the team
+would see in Slack. The database is left behind for ``legiswatch chat``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -20,7 +21,9 @@ from bot.context import Context
 log = logging.getLogger(__name__)
 
 DEMO_DB = "legiswatch-demo.db"
-DEMO_NOW = datetime(2026, 1, 16, 15, 0, tzinfo=UTC)      # 10:00 in Washington, four days after the House vote
+DEMO_NOW = datetime(2026, 2, 11, 18, 0, tzinfo=UTC)      # 13:00 in Washington, after a BIS filing went on display
+DEMO_SINCE = date(2026, 1, 1)                           # the first poll backfills the new year
+DEMO_ALERT_DAYS = 45                                    # an empty database: the last 45 days count as news
 DEMO_WATCHLIST = (["H.R. 2683 119th"], ["H.R. 8152 118th"], ["S. 3519 119th"], ["--term", "remote access"],
                   ["--agency", "industry-and-security-bureau"])
 COMPARISONS = (("hr8152-118", "hr2683-119-ih"), ("hr2683-119-ih", "hr2683-119-eh"))
@@ -40,6 +43,7 @@ def demo_context(ctx: Context, base_urls: dict[str, str]) -> Context:
     summarizer, no seed watchlist, and the demo clock."""
     settings = ctx.settings.model_copy(update={
         **base_urls, "db_url": demo_db_url(ctx), "watchlist": os.devnull, "congress_api_key": "sandbox",
+        "alert_max_age_days": DEMO_ALERT_DAYS,
         "slack_bot_token": "", "slack_app_token": "", "openai_api_key": "", "openai_base_url": ""})
     return Context(settings=settings, now_override=DEMO_NOW)
 
@@ -92,7 +96,8 @@ def run_demo(ctx: Context, out: TextIO) -> int:
     ui = _Sections(out)
     ui.say("legiswatch demo — the Remote Access Security Act (H.R. 2683), replayed offline")
     ui.say(f"Sources are served from bundled recorded responses on 127.0.0.1; the clock is fixed at "
-           f"{DEMO_NOW:%Y-%m-%d} (\"as of\" four days after the House vote) so the alerts are fresh.")
+           f"{DEMO_NOW:%Y-%m-%d %H:%M} UTC and the first poll backfills from {DEMO_SINCE}, so the last "
+           f"{DEMO_ALERT_DAYS} days count as news.")
     with GovSandbox() as sandbox:
         demo = demo_context(ctx, sandbox.base_urls())
         try:
@@ -132,7 +137,7 @@ def _watch(ctx: Context) -> str:
 def _poll(ctx: Context) -> str:
     from bot.pipeline import poll
     lines = []
-    for r in poll(ctx):
+    for r in poll(ctx, since=DEMO_SINCE):
         state = f"{r.records} records, {len(r.changes)} changes" if r.ok else f"FAILED — {r.error}"
         lines.append(f"  {r.name:<18} {state}")
     return "\n".join(lines)

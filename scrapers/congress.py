@@ -237,6 +237,9 @@ def title_matches(title: str, terms: list[str]) -> str | None:
     return None
 
 
+BACKFILL_CREC_DAYS = 92          # one quarter of daily Records per backfill poll
+
+
 class CongressSource:
     """The ``congress`` source: watched bills, their text versions, discovery, the Record."""
 
@@ -359,11 +362,13 @@ class CongressSource:
         old = date.fromisoformat(cursor["crec_since"]) if cursor.get("crec_since") else None
         day = max(old or floor, floor)
         backfill = parse_z(cursor.get("since")) if cursor.get("backfill") else None
+        limit = self.crec_days
         if backfill is not None:
             day = backfill.date()
+            limit = BACKFILL_CREC_DAYS        # a backfill reads the Record day by day, up to a bound
         last_found = None
         checked = 0
-        while day <= today and checked < self.crec_days:
+        while day <= today and checked < limit:
             try:
                 yield from self.govinfo.crec_mentions(day, watch)
                 last_found = day

@@ -31,7 +31,7 @@ def test_demo_tells_the_story_offline(clean_env, loopback_only, capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert loopback_only                                   # it did talk, to the local sandbox only
-    assert "as of" in out and "2026-01-16" in out
+    assert "2026-02-11 18:00 UTC" in out and "backfills from 2026-01-01" in out
     # the alerts, as the channel would see them
     assert re.search(r"\[HIGH\] H.R. 2683[: ].*(Passed House|passed the House)", out)
     # the status card
@@ -41,6 +41,7 @@ def test_demo_tells_the_story_offline(clean_env, loopback_only, capsys):
     assert re.search(r"\{\+[^}]*purposeful, knowing, reckless, or negligent", out)
     # the weekly digest and two cited answers
     assert "legiswatch digest" in out
+    assert "Congressional Record, 2026-01-12, H621-H623" in out          # the backfill read the Record
     assert out.count("━━ Q: ") == 2 and "[1]" in out.split("━━ Q: ", 1)[1]
     assert "(not available" not in out
     # the database is left for `legiswatch chat`
@@ -67,4 +68,4 @@ def test_demo_database_is_legiswatch_db_url_when_set(tmp_path):
     demo = demo_context(mine, {"bis_url": "http://127.0.0.1:9/bis"})
     assert demo.settings.db_url == f"sqlite:///{tmp_path}/mine.db"
     assert not demo.settings.slack_enabled and not demo.settings.llm_enabled    # console, offline summarizer
-    assert demo.settings.bis_url == "http://127.0.0.1:9/bis" and demo.today().isoformat() == "2026-01-16"
+    assert demo.settings.bis_url == "http://127.0.0.1:9/bis" and demo.today().isoformat() == "2026-02-11"

@@ -145,8 +145,10 @@ class TestCatchUp:
         now = datetime.now(UTC)
         ctx = Context(settings=Settings(db_url=db_url, congress_api_key="k"), now_override=now + timedelta(minutes=45))
         assert overdue_sources(ctx) == ["congress", "federal_register", "public_inspection", "bis", "news"]
+        ctx.now_override = now                     # the repo stamps successes with the context clock
         for name in ("congress", "federal_register", "bis", "news"):
             ctx.repo.source_succeeded(name)
+        ctx.now_override = now + timedelta(minutes=45)
         # 45 min later: congress (30 min) and the never-polled public inspection are due
         assert overdue_sources(ctx) == ["congress", "public_inspection"]
         ctx.now_override = now + timedelta(hours=2)

@@ -184,6 +184,21 @@ def summarize_crs(summary_text: str, cite: str = "CRS summary") -> list[Bullet]:
     return [Bullet(trim_words(s, 45), [cite]) for s in parts]
 
 
+def _matches(matched) -> str:
+    """``[{"watch": "term:remote access", "phrase": "remote access", "where": "title"}]`` → readable."""
+    if not isinstance(matched, list):
+        return str(matched)
+    out = []
+    for m in matched:
+        if isinstance(m, Mapping):
+            watch = str(m.get("watch", "")).replace(":", " ", 1)
+            phrase, where = m.get("phrase"), m.get("where")
+            out.append(watch + (f' ("{phrase}" in the {where})' if phrase and where else ""))
+        else:
+            out.append(str(m))
+    return "; ".join(dict.fromkeys(out))
+
+
 def summarize_news(cluster: Mapping) -> list[Bullet]:
     """A news cluster: the headline, its outlet and date, and the watch item it matched."""
     items = list(cluster.get("items") or [])
@@ -197,7 +212,7 @@ def summarize_news(cluster: Mapping) -> list[Bullet]:
     bullets = [Bullet(first + (f" ({extra})" if extra else ""), [cite])]
     matched = cluster.get("matched") or cluster.get("watch")
     if matched:
-        bullets.append(Bullet(f"Matched watch item: {matched}", [cite]))
+        bullets.append(Bullet("Matched: " + _matches(matched), [cite]))
     outlets = list(dict.fromkeys(str(i.get("source")) for i in items[1:] if i.get("source")))
     if outlets:
         bullets.append(Bullet("Also reported by: " + ", ".join(outlets[:6]), [cite]))

@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -100,9 +101,10 @@ class SourceState:
 
 
 class RepoBase:
-    def __init__(self, engine: Engine, url: str = "") -> None:
+    def __init__(self, engine: Engine, url: str = "", now: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self.url = url or str(engine.url)
+        self.now = now          # the clock for fetched_at/detected_at/...: a fixed one in tests and the demo
 
     @property
     def dialect(self) -> str:

@@ -28,7 +28,7 @@ from storage.models import (
     RelatedBill,
     TextVersion,
 )
-from storage.repo.base import dumps, utcnow
+from storage.repo.base import dumps
 
 STAGE_ORDER = ["Introduced", "In committee", "Reported", "Passed House", "Passed Senate",
                "Resolving differences", "Passed Congress", "To President", "Became law", "Vetoed",
@@ -61,7 +61,7 @@ class BillsMixin:
         bill.update_date = rec.update_date or bill.update_date
         bill.update_date_including_text = rec.update_date_including_text or bill.update_date_including_text
         bill.url = rec.url or bill.url
-        bill.as_of = utcnow()
+        bill.as_of = self.now()
         bill.document_id = doc.id
         s.add(bill)
         s.flush()

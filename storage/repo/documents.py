@@ -21,7 +21,7 @@ from scrapers.records import (
     DocumentRecord,
 )
 from storage.models import Change, Deadline, Document, DocumentVersion, Passage
-from storage.repo.base import ChangeInfo, dumps, sha256, utcnow
+from storage.repo.base import ChangeInfo, dumps, sha256
 
 
 class Analyzer(Protocol):
@@ -82,8 +82,8 @@ class DocumentsMixin:
         if doc is None:
             self.insert_ignore(s, Document, dict(
                 kind=rec.kind, external_id=rec.external_id, title=rec.title or rec.external_id, url=rec.url,
-                source=rec.source, parent_id=parent_id, doc_date=rec.date, first_seen_at=utcnow(),
-                updated_at=utcnow(), version_count=0), ["kind", "external_id"])
+                source=rec.source, parent_id=parent_id, doc_date=rec.date, first_seen_at=self.now(),
+                updated_at=self.now(), version_count=0), ["kind", "external_id"])
             doc = self._document(s, rec.kind, rec.external_id)
         elif parent_id and not doc.parent_id:
             doc.parent_id = parent_id
@@ -94,7 +94,7 @@ class DocumentsMixin:
         digest = sha256(rec.content)
         raw = rec.raw.encode("utf-8") if isinstance(rec.raw, str) else rec.raw
         inserted = self.insert_ignore(s, DocumentVersion, dict(
-            document_id=doc.id, seq=doc.version_count + 1, content_sha256=digest, fetched_at=utcnow(),
+            document_id=doc.id, seq=doc.version_count + 1, content_sha256=digest, fetched_at=self.now(),
             fetched_url=rec.fetched_url or rec.url, title=rec.title, content_json=dumps(rec.content),
             text=rec.text, meta_json=dumps(rec.meta), raw=raw), ["document_id", "content_sha256"])
         if not inserted:
@@ -106,7 +106,7 @@ class DocumentsMixin:
         doc.title = rec.title or doc.title
         doc.url = rec.url or doc.url
         doc.doc_date = rec.date or doc.doc_date
-        doc.updated_at = utcnow()
+        doc.updated_at = self.now()
         s.add(doc)
         self._index(s, doc, version, rec)
         return version
@@ -187,7 +187,7 @@ class DocumentsMixin:
         inserted = self.insert_ignore(s, Change, dict(
             key=key[:300], kind=kind, document_id=doc.id if doc else None, bill_id=bill_id, subject=subject[:200],
             headline=headline, detail_json=dumps(detail), from_version_id=from_version, to_version_id=to_version,
-            materiality=level, change_date=change_date, detected_at=utcnow(), summary_state="pending"), ["key"])
+            materiality=level, change_date=change_date, detected_at=self.now(), summary_state="pending"), ["key"])
         row = s.exec(select(Change).where(Change.key == key[:300])).one()
         return row if inserted else _Skip(row)
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from storage.models import Delivery, JobRun, KeyValue, Lease, SlackEvent, Source, WatchEvent, WatchItem
-from storage.repo.base import SourceState, aware, dumps, utcnow
+from storage.repo.base import SourceState, aware, dumps
 
 
 class OpsMixin:
@@ -46,7 +46,7 @@ class OpsMixin:
     def source_attempt(self, name: str) -> None:
         with self.tx() as s:
             row = self._source(s, name)
-            row.last_attempt_at = utcnow()
+            row.last_attempt_at = self.now()
             s.add(row)
 
     def source_succeeded(self, name: str) -> bool:
@@ -54,7 +54,7 @@ class OpsMixin:
         with self.tx() as s:
             row = self._source(s, name)
             was_failing = row.consecutive_failures > 0
-            row.last_success_at = utcnow()
+            row.last_success_at = self.now()
             row.consecutive_failures = 0
             row.failing_since = None
             row.next_attempt_at = None
@@ -66,7 +66,7 @@ class OpsMixin:
         """Record a failed poll; attempts are spaced out (5 min, 10, 20… up to the cap)."""
         with self.tx() as s:
             row = self._source(s, name)
-            now = utcnow()
+            now = self.now()
             row.consecutive_failures += 1
             row.last_error = error.splitlines()[0][:500] if error else "error"
             row.last_error_at = now
@@ -98,7 +98,7 @@ class OpsMixin:
         """Add a watch item; False when it was already watched. Every change is logged."""
         with self.tx() as s:
             added = self.insert_ignore(s, WatchItem, dict(kind=kind, value=value, label=label, channel=channel,
-                                                          added_by=actor, added_at=utcnow()), ["kind", "value"])
+                                                          added_by=actor, added_at=self.now()), ["kind", "value"])
             if added:
                 s.add(WatchEvent(actor=actor, action=action, kind=kind, value=value, channel=channel))
             return added
@@ -122,11 +122,11 @@ class OpsMixin:
         with self.tx() as s:
             return self.insert_ignore(s, Delivery, dict(
                 target=target, purpose=purpose, ref=ref[:200], change_id=change_id, payload_json=dumps(payload),
-                status="pending", attempts=0, not_before=not_before, created_at=utcnow()),
+                status="pending", attempts=0, not_before=not_before, created_at=self.now()),
                 ["target", "purpose", "ref"])
 
     def pending_deliveries(self, *, now: datetime | None = None, limit: int = 200) -> list[dict]:
-        now = now or utcnow()
+        now = now or self.now()
         with self.tx() as s:
             q = (select(Delivery).where(col(Delivery.status).in_(["pending", "sending"]))
                  .order_by(Delivery.id).limit(limit))
@@ -142,7 +142,7 @@ class OpsMixin:
     def delivery_sent(self, delivery_ids, *, slack_ts: str | None = None, group_ref: str | None = None) -> None:
         with self.tx() as s:
             s.execute(update(Delivery).where(col(Delivery.id).in_(list(delivery_ids)))
-                      .values(status="sent", sent_at=utcnow(), slack_ts=slack_ts, group_ref=group_ref,
+                      .values(status="sent", sent_at=self.now(), slack_ts=slack_ts, group_ref=group_ref,
                               last_error=None))
 
     def delivery_failed(self, delivery_ids, error: str, *, retry_at: datetime | None = None,
@@ -156,7 +156,7 @@ class OpsMixin:
         """Deliveries left 'sending' by a crashed process go back to pending."""
         with self.tx() as s:
             rows = s.exec(select(Delivery).where(Delivery.status == "sending")).all()
-            cutoff = utcnow() - older_than
+            cutoff = self.now() - older_than
             n = 0
             for d in rows:
                 if aware(d.created_at) < cutoff or d.sent_at is None:
@@ -178,7 +178,7 @@ class OpsMixin:
     def first_time_event(self, event_id: str) -> bool:
         """True the first time an event id is seen (retries and duplicate deliveries: False)."""
         with self.tx() as s:
-            return self.insert_ignore(s, SlackEvent, dict(event_id=event_id[:128], received_at=utcnow()),
+            return self.insert_ignore(s, SlackEvent, dict(event_id=event_id[:128], received_at=self.now()),
                                       ["event_id"])
 
     # ---- job runs ----------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class OpsMixin:
             run = s.get(JobRun, run_id)
             if run is None:
                 return
-            run.finished_at, run.status, run.counts_json = utcnow(), status, dumps(counts or {})
+            run.finished_at, run.status, run.counts_json = self.now(), status, dumps(counts or {})
             run.error = error[:1000] if error else None
             s.add(run)
 
@@ -211,7 +211,7 @@ class OpsMixin:
     # ---- leases (several instances) ------------------------------------------------------
     def take_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
         """Take or renew a lease; True when ``holder`` has it until now + ttl."""
-        now = utcnow()
+        now = self.now()
         with self.tx() as s:
             if self.insert_ignore(s, Lease, dict(name=name, holder=holder, expires_at=now + ttl), ["name"]):
                 return True
@@ -233,7 +233,7 @@ class OpsMixin:
     def kv_set(self, name: str, value: str) -> None:
         with self.tx() as s:
             row = s.get(KeyValue, name) or KeyValue(name=name)
-            row.value, row.updated_at = value, utcnow()
+            row.value, row.updated_at = value, self.now()
             s.add(row)
 
     def count_pending(self) -> dict[str, int]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from storage.models import AnswerLog, Change, LLMCall, Summary
-from storage.repo.base import dumps, utcnow
+from storage.repo.base import dumps
 
 
 class SummariesMixin:
@@ -27,7 +27,7 @@ class SummariesMixin:
             self.insert_ignore(s, Summary, dict(
                 input_hash=input_hash, prompt_version=prompt_version, model=model, text=text,
                 bullets_json=dumps(bullets), citations_json=dumps(citations), produced_by=produced_by,
-                created_at=utcnow()), ["input_hash", "prompt_version", "model"])
+                created_at=self.now()), ["input_hash", "prompt_version", "model"])
             row = s.exec(select(Summary).where(Summary.input_hash == input_hash,
                                                Summary.prompt_version == prompt_version,
                                                Summary.model == model)).one()
