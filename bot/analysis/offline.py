@@ -212,7 +212,7 @@ def summarize_news(cluster: Mapping) -> list[Bullet]:
     bullets = [Bullet(first + (f" ({extra})" if extra else ""), [cite])]
     matched = cluster.get("matched") or cluster.get("watch")
     if matched:
-        bullets.append(Bullet("Matched: " + _matches(matched), [cite]))
+        bullets.append(Bullet("Matched watch item: " + _matches(matched), [cite]))
     outlets = list(dict.fromkeys(str(i.get("source")) for i in items[1:] if i.get("source")))
     if outlets:
         bullets.append(Bullet("Also reported by: " + ", ".join(outlets[:6]), [cite]))
