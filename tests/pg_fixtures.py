@@ -1,5 +1,5 @@
-"""PostgreSQL fixtures (a pytest plugin module): a fresh database per test, and a ``db_backend``
-parameter that runs a test on SQLite and on PostgreSQL.
+"""PostgreSQL fixtures (a pytest plugin module): an empty migrated database per test, and a
+``db_backend`` parameter that runs a test on SQLite and on PostgreSQL.
 
 ``TEST_DATABASE_URL`` names a PostgreSQL database whose role may ``CREATE DATABASE``
 (``postgresql+psycopg://postgres@127.0.0.1:5432/legiswatch_test``). Once per session a database
@@ -11,8 +11,10 @@ Without ``TEST_DATABASE_URL`` the PostgreSQL tests skip with a reason, unless
 ``TEST_DATABASE_REQUIRED=1`` (set by ``.ci/postgres``): then they fail, so CI can never pass
 with them silently skipped.
 
-Use: ``from tests.pg_fixtures import db_backend, pg_url  # noqa: F401`` in a test module, or
-``pytest_plugins = ["tests.pg_fixtures"]`` in the top-level conftest.
+Use: ``pytest_plugins = ["tests.pg_fixtures"]`` in a test module (``tests/test_postgres.py``
+does) or in the top-level conftest; then ask for ``db_backend`` (``.name``, ``.url``), ``pg_url``
+or ``pg_empty_url``. Tests that need PostgreSQL alone carry ``@pytest.mark.postgres``; the
+``postgres`` half of ``db_backend`` is marked already, so ``pytest -m postgres`` selects it.
 """
 
 from __future__ import annotations
