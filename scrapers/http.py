@@ -305,3 +305,17 @@ class PoliteSession:
 
     def _error(self, cls: type[SourceError], what: str, url: str, **extra: Any) -> SourceError:
         return cls(self.mask(f"{self.source}: {what}: {url}"), source=self.source, url=url, **extra)
+
+
+# Added by the reliability engineer (tiny additive helper): urllib3 logs each request line at DEBUG
+# with its query string, so `legiswatch -v` printed ``api_key=<the key>``; mask it there too.
+class _MaskApiKeys(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_API_KEY_RE.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _API_KEY_RE.sub(r"\1***", record.msg)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_MaskApiKeys())
