@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import io
 import json
+import re
 import sys
 import time
 import traceback
@@ -35,8 +36,13 @@ def run_one(name: str, module: str, argv: list[str]) -> dict:
     try:
         mod = importlib.import_module(module)
         with contextlib.redirect_stdout(out):
-            res = mod.main(argv)
-    except SystemExit as exc:                       # argparse in a script that does not know our flags
+            try:
+                res = mod.main(argv)
+            except SystemExit as exc:               # argparse of a script that does not know our flags
+                if not argv or exc.code in (0, None):
+                    raise
+                res = mod.main([])
+    except SystemExit as exc:
         res = exc
     except Exception as exc:  # noqa: BLE001 — one broken bench never hides the others
         tb = traceback.format_exc(limit=3)
@@ -48,9 +54,31 @@ def run_one(name: str, module: str, argv: list[str]) -> dict:
         res["name"] = res.get("name") or name
         return res
     printed = out.getvalue().strip()
-    return result(name, [Row("ran (no result dict; its output follows the table)", None, verdict="n/a",
-                             note=printed.splitlines()[-1] if printed else f"returned {res!r}")],
-                  output=printed, seconds=elapsed)
+    rows = rows_from_output(printed)
+    if not rows:
+        rows = [Row("ran (no result dict; its output follows the table)", None, verdict="n/a",
+                    note=printed.splitlines()[-1] if printed else f"returned {res!r}")]
+    return result(name, rows, output=printed, seconds=elapsed)
+
+
+_PCT_LINE = re.compile(r"^(?P<label>\S.*?)\s+p50\s+(?P<p50>[\d.]+) ms\s+p95\s+(?P<p95>[\d.]+) ms")
+
+
+def rows_from_output(text: str) -> list[Row]:
+    """Rows from a script that prints ``LABEL  p50 X ms  p95 Y ms`` lines (and no result dict).
+    A "retrieval" line's p95 is judged against the 50 ms target."""
+    rows = []
+    for line in text.splitlines():
+        m = _PCT_LINE.match(line.strip())
+        if not m:
+            continue
+        label = m["label"].strip()
+        rows.append(Row(f"{label}: p50", float(m["p50"]), "ms", verdict="info"))
+        p95 = float(m["p95"])
+        target = label.lower().startswith("retrieval")
+        rows.append(Row(f"{label}: p95", p95, "ms", target="< 50 ms" if target else "",
+                        verdict=("ok" if p95 < 50 else "MISS") if target else "info"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
