@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+MIGRATION_LOCK = 7_336_221_001     # pg_advisory_xact_lock key held while migrating (any constant)
 
 
 def make_engine(url: str) -> Engine:
@@ -65,19 +66,27 @@ def alembic_config(url: str):
 
 
 def upgrade(url: str, engine: Engine | None = None) -> str:
-    """Apply pending migrations; returns the head revision. Safe to call on every command."""
+    """Apply pending migrations; returns the head revision. Safe to call on every command.
+
+    On PostgreSQL the migration holds a transaction-scoped advisory lock, so instances starting
+    together on a new database migrate one after the other (the second finds the head)."""
     from alembic import command
 
-    with _migrate_lock:
-        cfg = alembic_config(url)
-        if engine is not None:
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
+        with _migrate_lock:
+            cfg = alembic_config(url)
             with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        else:
-            command.upgrade(cfg, "head")
-        _migrated.add(url)
-    return current_revision(engine or make_engine(url))
+            _migrated.add(url)
+        return current_revision(engine)
+    finally:
+        if own:
+            engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

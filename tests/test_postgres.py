@@ -255,6 +255,33 @@ def test_two_threads_recording_the_same_document_make_one_version(two_repos):
         assert [v["seq"] for v in two_repos[1].versions("fr_document", rec.external_id)] == [1, 2]
 
 
+def test_two_instances_recording_the_same_new_bill_at_once(two_repos):
+    for round_ in range(3):
+        rec = bill(bill_id=f"hr{2683 + round_}-119", number=2683 + round_)
+        results = in_threads(2, lambda i, rec=rec: two_repos[i].record([rec]))
+        assert not [r for r in results if isinstance(r, Exception)], results
+        kinds = sorted(c.kind for r in results for c in r)
+        assert kinds == ["action", "cosponsors"]                      # each change reported once
+        card = two_repos[1].bill(rec.bill_id)
+        assert len(card["actions"]) == 1 and len(card["cosponsors"]) == 1
+
+
+def test_two_instances_adding_different_versions_of_one_document_queue_up(two_repos):
+    a, b = two_repos
+    for round_ in range(3):
+        ext = f"2026-3{round_:04d}"
+        a.record([fr_doc(external_id=ext, content={"v": 0})])
+        results = in_threads(2, lambda i, ext=ext: two_repos[i].record([fr_doc(external_id=ext, content={"v": i + 1})]))
+        assert [[c.kind for c in r] for r in results] == [["fr_updated"], ["fr_updated"]], results
+        assert [v["seq"] for v in a.versions("fr_document", ext)] == [1, 2, 3]
+        doc = b.get_document("fr_document", ext)
+        assert doc["version_count"] == 3 and doc["seq"] == 3            # the latest is the one written last
+        with a.engine.connect() as conn:
+            current = conn.execute(text("SELECT DISTINCT version_id FROM passages WHERE document_id = :d AND current"),
+                                   {"d": doc["id"]}).scalars().all()
+        assert current == [doc["version_id"]]
+
+
 def test_overlapping_batches_in_opposite_order_both_succeed(two_repos):
     """On PostgreSQL one of them may be chosen as a deadlock victim: its batch is retried."""
     batch = [fr_doc(external_id=f"2026-2{i:04d}", content={"i": i}) for i in range(8)]
@@ -358,10 +385,10 @@ from bot.config import Settings
 from bot.context import Context
 from bot.scheduler import run_job
 
-url, job_id, ttl, mode, marks, start_at = sys.argv[1:]
-ctx = Context(settings=Settings(db_url=url, watchlist="no-watchlist.toml"))
-ctx.repo
+url, job_id, ttl, mode, marks, start_at, watchlist = sys.argv[1:]
 time.sleep(max(0.0, float(start_at) - time.time()))
+ctx = Context(settings=Settings(db_url=url, watchlist=watchlist))
+ctx.repo                         # migrates and seeds the watchlist (both instances at once)
 
 def body():
     with open(marks, "a") as fh:
@@ -376,24 +403,33 @@ ctx.close()
 """
 
 
-def _scheduler(url: str, job_id: str, ttl: float, mode: str, marks: Path, start_at: float) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", JOB_SCRIPT, url, job_id, str(ttl), mode, str(marks), str(start_at)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _scheduler(url: str, job_id: str, ttl: float, mode: str, marks: Path, start_at: float,
+               watchlist: str = "no-watchlist.toml") -> subprocess.Popen:
+    argv = [url, job_id, str(ttl), mode, str(marks), str(start_at), watchlist]
+    return subprocess.Popen([sys.executable, "-c", JOB_SCRIPT, *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 @postgres
-def test_two_scheduler_processes_racing_for_one_job_run_it_once(pg_url, tmp_path):
+def test_two_instances_starting_on_a_new_database_run_a_job_once(pg_empty_url, tmp_path):
+    """Both migrate, seed the watchlist and race for the job's lease at the same moment."""
     marks = tmp_path / "marks"
     start_at = time.time() + 1.5      # both have imported by then: they race
-    procs = [_scheduler(pg_url, "poll:congress", 30, "run", marks, start_at) for _ in range(2)]
+    procs = [_scheduler(pg_empty_url, "poll:congress", 30, "run", marks, start_at, str(ROOT / "watchlist.toml"))
+             for _ in range(2)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sorted(out.strip() for out, _ in outputs) == ["None", "ok"]         # one ran, one skipped
     assert len(marks.read_text().split()) == 1
-    r = open_repo(pg_url)
-    (run,) = r.job_runs("poll:congress")
-    assert run["status"] == "ok" and run["counts"] == {"ran": 1}
-    r.dispose()
+    r = open_repo(pg_empty_url)
+    try:
+        assert current_revision(r.engine) == "0002"
+        (run,) = r.job_runs("poll:congress")
+        assert run["status"] == "ok" and run["counts"] == {"ran": 1}
+        seeded = [(e["kind"], e["value"]) for e in r.watch_events()]
+        assert seeded and len(seeded) == len(set(seeded))                      # seeded once
+    finally:
+        r.dispose()
 
 
 @postgres

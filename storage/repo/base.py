@@ -19,7 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
-RETRYABLE = {"40P01", "40001"}    # PostgreSQL: deadlock_detected, serialization_failure
+# PostgreSQL: deadlock_detected, serialization_failure, and unique_violation: another instance
+# inserted the same natural key first (a bill, a kv row); run again, the work finds it and updates
+RETRYABLE = {"40P01", "40001", "23505"}
 
 
 def utcnow() -> datetime:
@@ -118,9 +120,10 @@ class RepoBase:
                 yield s
 
     def retry_conflicts(self, fn, attempts: int = 5):
-        """Run ``fn`` (one whole transaction) again when PostgreSQL aborted it as a deadlock victim
-        or a serialization failure: two instances recording overlapping batches in a different
-        order. The transaction was rolled back, so running it again is safe."""
+        """Run ``fn`` (one whole, idempotent transaction) again when PostgreSQL aborted it because of
+        another instance: a deadlock (overlapping batches recorded in a different order), a
+        serialization failure, or a unique key the other inserted first. The transaction was
+        rolled back, so running it again is safe."""
         for n in range(attempts):
             try:
                 return fn()

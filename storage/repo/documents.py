@@ -70,11 +70,14 @@ class DocumentsMixin:
             s.flush()
             return [ChangeInfo.from_row(c) for c in changes if isinstance(c, Change)]
 
-    def _document(self, s: Session, kind: str, external_id: str) -> Document | None:
-        return s.exec(select(Document).where(Document.kind == kind, Document.external_id == external_id)).first()
+    def _document(self, s: Session, kind: str, external_id: str, *, lock: bool = False) -> Document | None:
+        """``lock``: hold the row until commit (PostgreSQL ``FOR UPDATE``; SQLite's write transaction
+        already excludes other writers), so two instances adding versions of one document queue up."""
+        q = select(Document).where(Document.kind == kind, Document.external_id == external_id)
+        return s.exec(q.with_for_update() if lock else q).first()
 
     def _upsert_document(self, s: Session, rec: DocumentRecord) -> Document:
-        doc = self._document(s, rec.kind, rec.external_id)
+        doc = self._document(s, rec.kind, rec.external_id, lock=True)
         parent_id = None
         if rec.parent:
             parent = self._document(s, *rec.parent)
@@ -84,7 +87,7 @@ class DocumentsMixin:
                 kind=rec.kind, external_id=rec.external_id, title=rec.title or rec.external_id, url=rec.url,
                 source=rec.source, parent_id=parent_id, doc_date=rec.date, first_seen_at=self.now(),
                 updated_at=self.now(), version_count=0), ["kind", "external_id"])
-            doc = self._document(s, rec.kind, rec.external_id)
+            doc = self._document(s, rec.kind, rec.external_id, lock=True)
         elif parent_id and not doc.parent_id:
             doc.parent_id = parent_id
         return doc

@@ -231,10 +231,11 @@ class OpsMixin:
             return row.value if row else default
 
     def kv_set(self, name: str, value: str) -> None:
+        """Set a key: an upsert, so two instances setting it at once both succeed."""
+        now = self.now()
         with self.tx() as s:
-            row = s.get(KeyValue, name) or KeyValue(name=name)
-            row.value, row.updated_at = value, self.now()
-            s.add(row)
+            stmt = self.insert(KeyValue).values(name=name, value=value, updated_at=now)
+            s.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
 
     def count_pending(self) -> dict[str, int]:
         from storage.models import Change
