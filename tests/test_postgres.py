@@ -542,6 +542,29 @@ def test_postgres_ranks_like_fts5_on_the_test_corpus(pg_url, tmp_path):
     assert top["postgres"]["when do comments close on 2026-00789"][0][0] == ("2026-00789", "DATES")
 
 
+@postgres
+def test_planner_statistics_rank_like_exact_counts(pg_url, monkeypatch):
+    """Large tables take word frequencies from ANALYZE's statistics instead of counting them."""
+    import storage.search_pg as search_pg
+
+    r = open_repo(pg_url)
+    try:
+        r.record(_corpus_records())
+        with r.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE passages")
+            conn.commit()
+        exact = {q: [((h.external_id, h.anchor), h.score) for h in search(r.engine, q, limit=6)]
+                 for q in CORPUS["questions"]}
+        monkeypatch.setattr(search_pg, "EXACT_BELOW", 0)      # as if the table were large
+        estimated = {q: [((h.external_id, h.anchor), h.score) for h in search(r.engine, q, limit=6)]
+                     for q in CORPUS["questions"]}
+    finally:
+        r.dispose()
+    assert estimated != exact                               # the statistics were used: scores moved a little
+    for q in CORPUS["questions"]:
+        assert same_up_to_ties(estimated[q], exact[q], 3, tie=0.02), (q, estimated[q][:3], exact[q][:3])
+
+
 def test_ties_are_judged_on_sqlite_scores():
     lite = [("a", 10.0), ("b", 6.60), ("c", 6.59), ("d", 2.0)]
     assert same_up_to_ties([("a", 9.9), ("c", 6.5), ("b", 6.4)], lite, 3)
