@@ -288,6 +288,7 @@ class Delivery(SQLModel, table=True):
     not_before: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    claimed_at: datetime | None = None      # when a sender took it (wall clock): stale claims are released
     slack_ts: str | None = None
     group_ref: str | None = None            # alerts posted together in one message
 

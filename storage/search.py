@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
@@ -224,6 +224,8 @@ def _hit(r, score: float) -> Hit:
     fetched = r.fetched_at
     if isinstance(fetched, str):
         fetched = datetime.fromisoformat(fetched)
+    if fetched is not None and fetched.tzinfo is None:       # SQLite keeps UTC without an offset
+        fetched = fetched.replace(tzinfo=UTC)
     return Hit(passage_id=r.id, document_id=r.document_id, version_id=r.version_id, kind=r.kind,
                external_id=r.external_id, title=r.title, url=r.url, anchor=r.anchor, heading=r.heading or "",
                text=r.text or "", score=score, fetched_at=fetched, doc_date=r.doc_date)

@@ -26,7 +26,7 @@ def run(capsys, *argv):
 
 def test_db_upgrade_config_watch_status(workdir, capsys):
     code, out, _ = run(capsys, "db", "upgrade")
-    assert code == 0 and "revision 0002" in out
+    assert code == 0 and "revision 0003" in out
     code, out, _ = run(capsys, "config")
     assert code == 0 and "LEGISWATCH_DB_URL" in out and "DEMO_KEY" in out
     code, out, _ = run(capsys, "watch", "list")

@@ -101,7 +101,7 @@ def test_migrations_on_an_empty_postgres_database_match_the_models(pg_empty_url)
     r = open_repo(pg_empty_url)
     try:
         assert r.dialect == "postgresql"
-        assert current_revision(r.engine) == "0002"
+        assert current_revision(r.engine) == "0003"
         command.check(alembic_config(pg_empty_url))      # raises if models and migrations disagree
         with r.engine.connect() as conn:
             generated = conn.execute(text("SELECT is_generated FROM information_schema.columns "
@@ -113,7 +113,7 @@ def test_migrations_on_an_empty_postgres_database_match_the_models(pg_empty_url)
             assert conn.execute(text("SELECT count(*) FROM information_schema.columns "
                                      "WHERE table_name = 'passages' AND column_name = 'tsv'")).scalar() == 0
         command.upgrade(alembic_config(pg_empty_url), "head")
-        assert current_revision(r.engine) == "0002"
+        assert current_revision(r.engine) == "0003"
     finally:
         r.dispose()
 
@@ -423,7 +423,7 @@ def test_two_instances_starting_on_a_new_database_run_a_job_once(pg_empty_url, t
     assert len(marks.read_text().split()) == 1
     r = open_repo(pg_empty_url)
     try:
-        assert current_revision(r.engine) == "0002"
+        assert current_revision(r.engine) == "0003"
         (run,) = r.job_runs("poll:congress")
         assert run["status"] == "ok" and run["counts"] == {"ran": 1}
         seeded = [(e["kind"], e["value"]) for e in r.watch_events()]
@@ -491,7 +491,7 @@ def test_db_upgrade_and_status_report_postgresql(pg_empty_url, monkeypatch, caps
     monkeypatch.setenv("LEGISWATCH_WATCHLIST", "no-watchlist.toml")
     assert main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "(postgresql) is at revision 0002" in out
+    assert "(postgresql) is at revision 0003" in out
     assert main(["status"]) == 0
     assert "database: postgresql" in capsys.readouterr().out
     assert main(["status", "--json"]) == 0

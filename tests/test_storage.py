@@ -40,7 +40,7 @@ def fr_doc(**over):
 def test_migrations_on_an_empty_file_match_the_models(tmp_path):
     url = f"sqlite:///{tmp_path}/empty.db"
     r = open_repo(url)
-    assert current_revision(r.engine) == "0002"
+    assert current_revision(r.engine) == "0003"
     command.check(alembic_config(url))   # raises if models and migrations disagree
     r.dispose()
 

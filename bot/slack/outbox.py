@@ -70,7 +70,8 @@ def flush(ctx: Context, *, client: WebClient | None = None, sleep: Callable[[flo
         log.info("outbox: another flush holds the lease; skipping")
         return 0
     try:
-        repo.release_stale_sending()
+        # Holding the lease, no other flush is running: every claim made before now is a crashed run's.
+        repo.release_stale_sending(older_than=timedelta(0))
         sent = 0
         if console is not None:
             from bot.console import flush_console

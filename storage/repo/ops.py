@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from storage.models import Delivery, JobRun, KeyValue, Lease, SlackEvent, Source, WatchEvent, WatchItem
-from storage.repo.base import SourceState, aware, dumps
+from storage.repo.base import SourceState, aware, dumps, utcnow
 
 
 class OpsMixin:
@@ -136,7 +136,8 @@ class OpsMixin:
         """Mark a delivery as being sent (so a second instance does not send it too)."""
         with self.tx() as s:
             n = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending")
-                          .values(status="sending", attempts=Delivery.attempts + 1)).rowcount
+                          .values(status="sending", attempts=Delivery.attempts + 1,
+                                  claimed_at=utcnow())).rowcount
             return n > 0
 
     def delivery_sent(self, delivery_ids, *, slack_ts: str | None = None, group_ref: str | None = None) -> None:
@@ -153,13 +154,14 @@ class OpsMixin:
                               not_before=retry_at))
 
     def release_stale_sending(self, older_than: timedelta = timedelta(minutes=10)) -> int:
-        """Deliveries left 'sending' by a crashed process go back to pending."""
+        """Deliveries claimed more than ``older_than`` ago and never marked sent (their sender
+        crashed) go back to pending."""
         with self.tx() as s:
             rows = s.exec(select(Delivery).where(Delivery.status == "sending")).all()
-            cutoff = self.now() - older_than
+            cutoff = utcnow() - older_than
             n = 0
             for d in rows:
-                if aware(d.created_at) < cutoff or d.sent_at is None:
+                if d.claimed_at is None or aware(d.claimed_at) < cutoff:
                     d.status = "pending"
                     s.add(d)
                     n += 1
@@ -210,8 +212,9 @@ class OpsMixin:
 
     # ---- leases (several instances) ------------------------------------------------------
     def take_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
-        """Take or renew a lease; True when ``holder`` has it until now + ttl."""
-        now = self.now()
+        """Take or renew a lease; True when ``holder`` has it until now + ttl (wall clock: leases
+        are about live processes, not about the context's clock)."""
+        now = utcnow()
         with self.tx() as s:
             if self.insert_ignore(s, Lease, dict(name=name, holder=holder, expires_at=now + ttl), ["name"]):
                 return True
