@@ -83,7 +83,7 @@ def _db_size(ctx: Context) -> dict:
         size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
         return {"url": url, "bytes": size}
     from bot.config import mask_url_password
-    return {"url": mask_url_password(url), "bytes": None}
+    return {"url": mask_url_password(url), "bytes": ctx.repo.database_bytes()}
 
 
 def _when(v) -> str:

@@ -240,6 +240,14 @@ class OpsMixin:
             stmt = self.insert(KeyValue).values(name=name, value=value, updated_at=now)
             s.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
 
+    def database_bytes(self) -> int | None:
+        """Size of the database on a server backend (SQLite: measure the file instead)."""
+        if self.dialect != "postgresql":
+            return None
+        from sqlalchemy import text
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+
     def count_pending(self) -> dict[str, int]:
         from storage.models import Change
         with self.tx() as s:
