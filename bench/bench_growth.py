@@ -21,7 +21,7 @@ import math
 import random
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import Row, parse_args, percentile, quiet, result, run_script, verdict
@@ -73,7 +73,7 @@ def _digest(ctx) -> tuple[float, int]:
         t0 = time.perf_counter()
         d = build_digest(ctx)
         best = min(best, time.perf_counter() - t0)
-        items = len(d.items) + d.low_count + len(d.new_bills)
+        items = len(d.items) + d.low_count + len(d.new_bills) + d.left_out_stale
     return best * 1000, items
 
 
@@ -98,16 +98,22 @@ def main(argv: list[str] | None = None) -> dict:
                   now_override=datetime(2025, 6, 1, 12, tzinfo=UTC))
     size, fr_at, bill_at = 0, 0, 0
     levels = []
+    clock = datetime(2025, 6, 1, 12, tzinfo=UTC)
     for f in factors:
         target = f * BASE
         history = target - BASE - size
         spent = 0.0
-        if history > 0:
+        if history > 0:                          # older history: detected before the digest marker
+            ctx.now_override = clock
             s, fr_at, bill_at = _grow(ctx, history, fr_at, bill_at)
             spent += s
-        ctx.repo.kv_set(MARKER, datetime.now(UTC).isoformat())
+        clock += timedelta(days=7)
+        ctx.repo.kv_set(MARKER, clock.isoformat())
+        ctx.now_override = clock + timedelta(hours=1)     # this week's changes
         s, fr_at, bill_at = _grow(ctx, BASE, fr_at, bill_at)
         spent += s
+        ctx.now_override = clock + timedelta(hours=2)     # the digest is built after them
+        clock += timedelta(days=1)
         added = target - size
         size = target
         p50, p95 = _retrieval(ctx, rng)
