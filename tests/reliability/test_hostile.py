@@ -236,11 +236,15 @@ def test_forged_and_stale_slack_requests_are_rejected(slack_http, body, signatur
 
 @pytest.fixture(scope="module")
 def slack_http(tmp_path_factory):
-    from slackkit import HttpApp, make_ctx
+    """The HTTP app on a database of its own, every source URL pointed at a sandbox (so a bill id
+    looked up on demand never leaves 127.0.0.1)."""
+    from slackkit import ADMIN, BOT_TOKEN, SECRET, HttpApp
 
     from bot.sandbox.slack_fake import SlackFake
-    with SlackFake() as fake:
-        ctx = make_ctx(f"sqlite:///{tmp_path_factory.mktemp('slack')}/s.db", fake)
+    with SlackFake() as fake, GovSandbox() as sb:
+        ctx = Context(settings=settings_for(sb, f"sqlite:///{tmp_path_factory.mktemp('slack')}/s.db",
+                                            slack_bot_token=BOT_TOKEN, slack_api_url=fake.url,
+                                            slack_signing_secret=SECRET, slack_admins=ADMIN, alert_channel="CALERTS"))
         served = HttpApp(ctx, fake)
         yield served, fake
         served.close()
@@ -254,6 +258,31 @@ ID_PIECES = st.sampled_from(["H.R.", "HR", "hr", "S.", "s", "H.J.Res.", "hjres",
                              "\u0130", "\x00", "٣", "Ⅻ"])
 ID_TEXT = st.one_of(st.text(max_size=40), st.lists(ID_PIECES, max_size=6).map("".join),
                     st.lists(ID_PIECES, max_size=6).map(" ".join))
+
+
+SLASH_TEXT = st.one_of(
+    ID_TEXT,
+    st.lists(st.sampled_from(["<!channel>", "<@U0ADMIN>", "<http://evil.example|Official>", "&", "*bold*", "add",
+                              "remove", "list", "--term", "--agency", "--feed", "H.R. 2683", "hr8152-118", "`",
+                              "\n", "\u202e", "S. 3519", "http://127.0.0.1:1/feed"]), max_size=5).map(" ".join))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(["/bill", "/watch"]), text=SLASH_TEXT, admin=st.booleans())
+def test_slash_command_arguments_get_a_clear_answer_never_raw_markup(slack_http, command, text, admin):
+    from slackkit import ADMIN
+    served, fake = slack_http
+    before = len(fake.calls_to("response_url"))
+    t0 = time.monotonic()
+    r = served.command(command, text, fake.response_url("fuzz"), user=ADMIN if admin else "UNOBODY")
+    assert r.status_code == 200 and time.monotonic() - t0 < 3
+    ack = r.text or ""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(fake.calls_to("response_url")) == before and not ack.strip():
+        time.sleep(0.02)
+    replies = [json.dumps(c.body) for c in fake.calls_to("response_url")[before:]]
+    assert ack.strip() or replies, f"{command} {text!r}: no answer at all"
+    _assert_no_raw_markup(ack + "\n".join(replies))
 
 
 @settings(max_examples=400, deadline=None)
