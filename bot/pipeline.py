@@ -125,6 +125,7 @@ def poll_source(ctx: Context, name: str, *, since: date | None = None, force: bo
         session.close()
     if report.changes:
         post_process(ctx, report.changes)
+    reconcile(ctx)
     return report
 
 
@@ -183,6 +184,20 @@ def post_process(ctx: Context, changes: list[ChangeInfo]) -> None:
     route_alerts(ctx, [ctx.repo.changes(ids=[c.id])[0] for c in changes])
 
 
+RECONCILE_WINDOW = timedelta(days=2)
+
+
+def reconcile(ctx: Context) -> int:
+    """Finish what a crash between a commit and its post-processing left undone: grade text
+    versions not yet graded and queue alerts for recent high changes. Idempotent (deliveries are
+    unique per target + purpose + change), so it runs after every poll."""
+    recent = ctx.repo.changes(since=ctx.now() - RECONCILE_WINDOW)
+    for c in recent:
+        if c.kind == "text_version" and "graded" not in c.detail:
+            _grade_text_version(ctx, c)
+    return route_alerts(ctx, ctx.repo.changes(since=ctx.now() - RECONCILE_WINDOW, kinds=None))
+
+
 def previous_text(ctx: Context, bill_id: str, version_id: str) -> tuple[dict | None, dict | None]:
     """(previous stored text version, this one) of a bill, ordered by version date."""
     texts = ctx.repo.documents(BILL_TEXT, children_of=(BILL, bill_id))
@@ -202,13 +217,13 @@ def _grade_text_version(ctx: Context, c: ChangeInfo) -> None:
     if this is None:
         return
     if prev is None:
-        ctx.repo.update_change(c.id, detail={"first_version": True},
+        ctx.repo.update_change(c.id, detail={"first_version": True, "graded": True},
                                materiality=ctx.analyzer.materiality("text_version", substantive=None))
         return
     diff = diff_bills(billtext_from_dict(prev["content"]), billtext_from_dict(this["content"]))
     ctx.repo.update_change(c.id, materiality=ctx.analyzer.materiality("text_version", substantive=diff.substantive),
                            detail={"compared_with": prev["external_id"], "substantive": diff.substantive,
-                                   "stats": diff.stats})
+                                   "stats": diff.stats, "graded": True})
 
 
 def is_fresh(change: ChangeInfo, now: datetime, max_age_days: int = 14) -> bool:
