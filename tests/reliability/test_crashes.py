@@ -1,8 +1,8 @@
 """Crashes: ``legiswatch poll`` killed with SIGKILL at random points of a large first poll.
 
 The poll runs as a real subprocess (``python -m bot poll``) against a sandbox in this process
-serving a generated dataset (``crashdata``: ~20 watched bills with three text versions each, ~40
-Federal Register documents, the bundled BIS, public inspection and news data). A reference
+serving a generated dataset (``crashdata``: 8 generated watched bills with three text versions each
+besides the flagship's, 30 Federal Register documents, the bundled BIS, public inspection and news data). A reference
 database comes from an uninterrupted run (plus a second run, which must change nothing). Then,
 in at least 20 seeded trials whose kill times are staggered over the whole run, a fresh poll is
 killed; the database must pass ``PRAGMA integrity_check`` and hold no duplicate; a re-run must
