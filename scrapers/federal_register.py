@@ -83,6 +83,25 @@ def document_content(doc: dict) -> dict:
     return {k: doc.get(k) for k in FIELDS if k in doc}
 
 
+def raw_text_of(body: bytes) -> str:
+    """The document's text from a ``raw_text_url`` answer: plain text, or the ``<pre>`` of the HTML
+    wrapper the FR serves. An error page or a JSON answer raises ``SourceChanged`` (never stored as
+    the document's text)."""
+    text = body.decode("utf-8", "replace").strip()
+    if text[:1] in ("{", "["):
+        raise SourceChanged("raw text answer is JSON, not the document", source=NAME)
+    if "<" in text[:200]:
+        from scrapers.bis import parse_html
+        root = parse_html(body)
+        pres = root.xpath("//pre")
+        if not pres:
+            raise SourceChanged("raw text answer is an HTML page without the document's <pre> text", source=NAME)
+        text = "\n".join(p.text_content() for p in pres).strip()
+    if not text:
+        raise SourceChanged("raw text answer is empty", source=NAME)
+    return text
+
+
 def document_record(doc: dict, matched: list[dict], *, full_text=None, raw_text: str | None = None) -> DocumentRecord:
     """One API document (plus, when fetched, its parsed full text) → a ``DocumentRecord``."""
     number = doc.get("document_number")
@@ -121,6 +140,9 @@ def document_record(doc: dict, matched: list[dict], *, full_text=None, raw_text:
     return DocumentRecord(kind=FR_DOCUMENT, external_id=number, title=title, url=doc.get("html_url"), source=NAME,
                           content=document_content(doc), text=text, meta=meta,
                           date=_day(doc.get("publication_date")), parent=parent, passages=passages)
+
+
+TEXT_RETRIES = 5      # polls that retry a full text that could not be fetched
 
 
 class FederalRegisterSource:
@@ -223,11 +245,7 @@ class FederalRegisterSource:
         if doc.get("raw_text_url"):
             try:
                 result = self.session.get(self.local_url(doc["raw_text_url"]))
-                text = result.content.decode("utf-8", "replace")
-                if "<" in text[:200]:
-                    from scrapers.bis import html_to_text
-                    text = html_to_text(result.content)
-                return None, text.strip(), None
+                return None, raw_text_of(result.content), None
             except (NotFound, SourceChanged, HostileContent) as exc:
                 problem += f"; raw text unusable ({type(exc).__name__})"
         if not problem:
@@ -296,11 +314,18 @@ class FederalRegisterSource:
             tracking[number] = {"comments_close_on": closes.isoformat(), "matched": matched}
         elif number in tracking:
             tracking[number] = {**tracking[number], "comments_close_on": closes.isoformat() if closes else None}
+        if self.fetch_full_text and number not in known:
+            # the text could not be fetched: ask again on the next polls (a bounded number of times)
+            entry = tracking.get(number, {"comments_close_on": None, "matched": matched})
+            tracking[number] = {**entry, "needs_text": int(entry.get("needs_text", 0)) + 1}
+        elif number in tracking and "needs_text" in tracking[number]:
+            tracking[number] = {k: v for k, v in tracking[number].items() if k != "needs_text"}
 
     def _trim(self, tracking: dict, today: date) -> dict:
         """Keep open comment periods only (the soonest-closing ``track_limit``)."""
-        open_ = {n: t for n, t in tracking.items() if (_day(t.get("comments_close_on")) or date.min) >= today}
-        keep = sorted(open_, key=lambda n: (open_[n]["comments_close_on"], n))[: self.track_limit]
+        open_ = {n: t for n, t in tracking.items()
+                 if (_day(t.get("comments_close_on")) or date.min) >= today or 0 < t.get("needs_text", 0) <= TEXT_RETRIES}
+        keep = sorted(open_, key=lambda n: (open_[n].get("comments_close_on") or "", n))[: self.track_limit]
         tracking.clear()
         tracking.update({n: open_[n] for n in keep})
         return dict(tracking)

@@ -101,6 +101,7 @@ class DocumentsMixin:
             fetched_url=rec.fetched_url or rec.url, title=rec.title, content_json=dumps(rec.content),
             text=rec.text, meta_json=dumps(rec.meta), raw=raw), ["document_id", "content_sha256"])
         if not inserted:
+            self._complete(s, doc, digest, rec, raw)
             return None
         version = s.exec(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                                        DocumentVersion.content_sha256 == digest)).one()
@@ -113,6 +114,20 @@ class DocumentsMixin:
         s.add(doc)
         self._index(s, doc, version, rec)
         return version
+
+    def _complete(self, s: Session, doc: Document, digest: str, rec: DocumentRecord, raw) -> None:
+        """Fill in the full text of a stored version that was saved without it (the text fetch
+        failed then): same content, so no new version and no change — the version is completed."""
+        if not rec.meta.get("has_text"):
+            return
+        version = s.exec(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
+                                                       DocumentVersion.content_sha256 == digest)).one()
+        if json.loads(version.meta_json or "{}").get("has_text", True):
+            return
+        version.text, version.meta_json, version.raw = rec.text, dumps(rec.meta), raw
+        s.add(version)
+        if doc.latest_version_id == version.id:
+            self._index(s, doc, version, rec)
 
     def _index(self, s: Session, doc: Document, version: DocumentVersion, rec: DocumentRecord) -> None:
         """Replace the document's current passages with this version's."""
