@@ -1,16 +1,20 @@
 """HTTP mode: one WSGI app served by waitress (a production-grade WSGI server).
 
-Routes: ``POST /slack/events`` (events, slash commands, interactivity; Bolt verifies the signature
+Routes: ``POST /slack/events`` (events, slash commands, interactivity; the signature is verified
 and the timestamp: bad or stale → 401), ``GET /healthz`` (the database answers → 200) and
 ``GET /redline/<a>/<b>`` (the full redline of a comparison, linked from ``/compare``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -31,6 +35,7 @@ _HTML_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("X-Content-Type-
 def make_wsgi(app: App, ctx: Context) -> Callable:
     """The WSGI callable for HTTP mode."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = _Verifier(ctx.settings.slack_signing_secret)
 
     def wsgi(environ: dict, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -38,7 +43,7 @@ def make_wsgi(app: App, ctx: Context) -> Callable:
         if path == EVENTS_PATH:
             if method != "POST":
                 return _text(start_response, "405 Method Not Allowed", "POST only\n")
-            return slack(environ, start_response)
+            return _events(slack, verifier, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _health(ctx, start_response)
         match = _REDLINE.match(path)
@@ -47,6 +52,45 @@ def make_wsgi(app: App, ctx: Context) -> Callable:
         return _text(start_response, "404 Not Found", "not found\n")
 
     return wsgi
+
+
+class _Verifier:
+    """Slack's request signature over the raw bytes (``v0=`` HMAC-SHA256 of ``v0:ts:body``), with
+    the 5-minute freshness window; any body, even bytes that are not UTF-8, is simply invalid."""
+
+    def __init__(self, secret: str, max_age: int = 300) -> None:
+        self.secret = secret.encode("utf-8")
+        self.max_age = max_age
+
+    def is_valid(self, *, body: bytes, timestamp: str, signature: str) -> bool:
+        if not self.secret or not timestamp.isdigit() or not signature.startswith("v0="):
+            return False
+        if abs(time.time() - int(timestamp)) > self.max_age:
+            return False
+        mac = hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest("v0=" + mac, signature)
+
+
+def _events(slack: SlackRequestHandler, verifier: _Verifier, environ: dict, start_response):
+    """Check size and signature before Bolt parses anything (a forged body never reaches a parser),
+    then hand the request to Bolt; a body Bolt cannot parse is a 400, never a 500."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0 or length > MAX_BODY:
+        return _text(start_response, "413 Content Too Large", "request body too large\n")
+    body = environ["wsgi.input"].read(length) if length else b""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        return _text(start_response, "401 Unauthorized", "invalid request\n")
+    environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+    try:
+        return slack(environ, start_response)
+    except (ValueError, KeyError, TypeError) as exc:     # a signed but malformed payload
+        log.warning("slack: unparsable request (%s)", type(exc).__name__)
+        return _text(start_response, "400 Bad Request", "malformed request\n")
 
 
 def _text(start_response, status: str, body: str, content_type: str = "text/plain; charset=utf-8"):
