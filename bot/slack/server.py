@@ -1,7 +1,7 @@
 """HTTP mode: one WSGI app served by waitress (a production-grade WSGI server).
 
-Routes: ``POST /slack/events`` (events, slash commands, interactivity; the signature is verified
-and the timestamp: bad or stale → 401), ``GET /healthz`` (the database answers → 200) and
+Routes: ``POST /slack/events`` (events, slash commands, interactivity; signature and
+timestamp checked on the raw bytes before Bolt parses: bad or stale → 401), ``GET /healthz`` (the database answers → 200) and
 ``GET /redline/<a>/<b>`` (the full redline of a comparison, linked from ``/compare``).
 """
 
