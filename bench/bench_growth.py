@@ -10,7 +10,9 @@ bill text versions of ``bench_ingest``, five FR documents per bill version) to 1
   it), so the digest holds the same number of changes at every size and only the history grows.
 
 The slope is d log(cost) / d log(size) between the smallest and largest size: 0 means the cost
-does not grow with the data, 1 means it grows in proportion.
+does not grow with the data, 1 means it grows in proportion. The issue sets no target for the
+slopes, so they are reported, not judged (on a shared 2-core machine, millisecond timings of the
+smallest size carry visible noise).
 
     python bench/bench_growth.py [--full] [--json]     (base 300 documents; --full adds 50×)
 """
@@ -24,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import Row, parse_args, percentile, quiet, result, run_script, verdict
+from common import Row, parse_args, percentile, quiet, result, run_script
 
 BASE = 300
 FR_SHARE = 5          # FR documents per bill text version
@@ -127,10 +129,9 @@ def main(argv: list[str] | None = None) -> dict:
     tmp.cleanup()
     sizes = [lv["documents"] for lv in levels]
     rows = []
-    for key, label, unit, good in (("ingest_ms_per_doc", "ingest cost per document", "ms", 0.3),
-                                   ("search_p50_ms", "retrieval p50", "ms", 0.5),
-                                   ("search_p95_ms", "retrieval p95", "ms", 0.5),
-                                   ("digest_ms", "digest build (fixed week)", "ms", 0.3)):
+    for key, label, unit in (("ingest_ms_per_doc", "ingest cost per document", "ms"),
+                             ("search_p50_ms", "retrieval p50", "ms"), ("search_p95_ms", "retrieval p95", "ms"),
+                             ("digest_ms", "digest build (fixed week)", "ms")):
         costs = [lv[key] for lv in levels]
         s = slope(sizes, costs)
         extra = ""
@@ -138,8 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
             extra = (" — each digest holds the same {} changes, but lists every deadline of the next 14 days, "
                      "and those grow with the history: {}").format(
                 levels[-1]["digest_changes"], ", ".join(str(lv["digest_deadlines"]) for lv in levels))
-        rows.append(Row(f"{label}: slope {sizes[0]:,}→{sizes[-1]:,} docs", s, "", target=f"slope < {good}",
-                        verdict=verdict(s is not None and s < good),
+        rows.append(Row(f"{label}: slope {sizes[0]:,}→{sizes[-1]:,} docs", s, "", target="0 flat · 1 linear",
+                        verdict="info",
                         note=" · ".join(f"{lv['documents']:,} docs ({lv['passages']:,} passages): {lv[key]:.2f} {unit}"
                                         for lv in levels) + extra))
     return result("growth", rows, levels=levels)
