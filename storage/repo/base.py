@@ -102,6 +102,9 @@ class SourceState:
     alerted_failing: bool
 
 
+_STATEMENTS: dict = {}
+
+
 class RepoBase:
     def __init__(self, engine: Engine, url: str = "", now: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
@@ -145,9 +148,22 @@ class RepoBase:
 
         ``RETURNING`` says whether a row went in: psycopg reports no rowcount (-1) for the
         ``INSERT … RETURNING`` SQLAlchemy emits on PostgreSQL."""
-        stmt = (self.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-                .returning(*model.__table__.primary_key.columns))
-        return s.execute(stmt).first() is not None
+        return s.execute(self._upsert_stmt(model, tuple(conflict), all_columns=False), values).first() is not None
+
+    def insert_returning(self, s: Session, model, values: dict, conflict: list[str]):
+        """Insert unless the unique key exists; the new row (all columns), or None when it existed."""
+        return s.execute(self._upsert_stmt(model, tuple(conflict), all_columns=True), values).first()
+
+    def _upsert_stmt(self, model, conflict: tuple[str, ...], *, all_columns: bool):
+        """One statement per (table, key): values go in as parameters, so SQLAlchemy compiles it once
+        (building ``insert().values(...)`` per row costs more than SQLite's work)."""
+        key = (model.__table__.name, conflict, all_columns)
+        stmt = _STATEMENTS.get((self.dialect, *key))
+        if stmt is None:
+            cols = model.__table__.columns if all_columns else model.__table__.primary_key.columns
+            stmt = self.insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*cols)
+            _STATEMENTS[(self.dialect, *key)] = stmt
+        return stmt
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from scrapers.records import (
@@ -68,7 +69,7 @@ class DocumentsMixin:
                 elif isinstance(rec, DocumentRecord):
                     changes += self._record_document(s, rec, analyzer, watched_bills)
             s.flush()
-            return [ChangeInfo.from_row(c) for c in changes if isinstance(c, Change)]
+            return [ChangeInfo.from_row(c) for c in changes if not isinstance(c, _Skip)]
 
     def _document(self, s: Session, kind: str, external_id: str, *, lock: bool = False) -> Document | None:
         """``lock``: hold the row until commit (PostgreSQL ``FOR UPDATE``; SQLite's write transaction
@@ -96,15 +97,13 @@ class DocumentsMixin:
         """Insert the version unless its hash is known; returns the new version or None."""
         digest = sha256(rec.content)
         raw = rec.raw.encode("utf-8") if isinstance(rec.raw, str) else rec.raw
-        inserted = self.insert_ignore(s, DocumentVersion, dict(
+        version = self.insert_returning(s, DocumentVersion, dict(
             document_id=doc.id, seq=doc.version_count + 1, content_sha256=digest, fetched_at=self.now(),
             fetched_url=rec.fetched_url or rec.url, title=rec.title, content_json=dumps(rec.content),
             text=rec.text, meta_json=dumps(rec.meta), raw=raw), ["document_id", "content_sha256"])
-        if not inserted:
+        if version is None:
             self._complete(s, doc, digest, rec, raw)
             return None
-        version = s.exec(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
-                                                       DocumentVersion.content_sha256 == digest)).one()
         doc.version_count += 1
         doc.latest_version_id = version.id
         doc.title = rec.title or doc.title
@@ -127,19 +126,19 @@ class DocumentsMixin:
         version.text, version.meta_json, version.raw = rec.text, dumps(rec.meta), raw
         s.add(version)
         if doc.latest_version_id == version.id:
-            self._index(s, doc, version, rec)
+            self._index(s, doc, version, rec, replace=True)
 
-    def _index(self, s: Session, doc: Document, version: DocumentVersion, rec: DocumentRecord) -> None:
-        """Replace the document's current passages with this version's."""
-        for old in s.exec(select(Passage).where(Passage.document_id == doc.id, Passage.current == True)):  # noqa: E712
-            old.current = False
-            s.add(old)
+    def _index(self, s: Session, doc: Document, version, rec: DocumentRecord, *, replace: bool = False) -> None:
+        """Replace the document's current passages with this version's (one UPDATE, one bulk INSERT)."""
+        if doc.version_count > 1 or replace:
+            s.execute(update(Passage).where(Passage.document_id == doc.id, Passage.current == True)  # noqa: E712
+                      .values(current=False))
         ids = " ".join(filter(None, [rec.external_id, rec.parent[1] if rec.parent else "",
                                      rec.meta.get("ids", ""), rec.title]))
         passages = rec.passages or [_whole(rec)]
-        for n, p in enumerate(passages):
-            s.add(Passage(version_id=version.id, document_id=doc.id, ordinal=n, anchor=p.anchor[:200],
-                          heading=p.heading, text=p.text, ids=ids, current=True))
+        s.execute(insert(Passage.__table__), [
+            dict(version_id=version.id, document_id=doc.id, ordinal=n, anchor=p.anchor[:200], heading=p.heading,
+                 text=p.text, ids=ids, current=True) for n, p in enumerate(passages)])
 
     def _record_document(self, s: Session, rec: DocumentRecord, analyzer: Analyzer,
                          watched_bills: set[str]) -> list[Change]:
@@ -202,12 +201,11 @@ class DocumentsMixin:
                 to_version: int | None = None, bill_id: str | None = None, facts: dict | None = None,
                 materiality: str | None = None) -> list[Change] | Change:
         level = materiality or analyzer.materiality(kind, **(facts or {}))
-        inserted = self.insert_ignore(s, Change, dict(
+        row = self.insert_returning(s, Change, dict(
             key=key[:300], kind=kind, document_id=doc.id if doc else None, bill_id=bill_id, subject=subject[:200],
             headline=headline, detail_json=dumps(detail), from_version_id=from_version, to_version_id=to_version,
             materiality=level, change_date=change_date, detected_at=self.now(), summary_state="pending"), ["key"])
-        row = s.exec(select(Change).where(Change.key == key[:300])).one()
-        return row if inserted else _Skip(row)
+        return row if row is not None else _Skip(None)
 
     # ---- queries --------------------------------------------------------------------------
     def get_document(self, kind: str, external_id: str) -> dict | None:
