@@ -82,6 +82,24 @@ class Summary:
     problems: list[str] = field(default_factory=list)   # why the LLM reply was rejected, if it was
 
 
+PROMPT_META = ("document_number", "title", "headline", "type", "abstract", "action", "dates", "publication_date",
+               "effective_on",
+               "comments_close_on", "agencies", "rin", "citation", "correction_of", "filed_at", "date",
+               "source", "outlets", "action_desc", "version_code")
+
+
+def prompt_meta(meta: Mapping) -> dict:
+    """The metadata a document summary needs: dates, type, agencies, ids, and the matched phrases
+    (not URLs, scores or bookkeeping — they cost tokens and say nothing)."""
+    out = {k: meta[k] for k in PROMPT_META if meta.get(k) not in (None, "", [], {})}
+    matched = meta.get("matched")
+    phrases = [matched] if isinstance(matched, str) else sorted(
+        {str(m.get("phrase")) for m in matched or [] if isinstance(m, Mapping) and m.get("phrase")})
+    if phrases:
+        out["matched"] = phrases
+    return out
+
+
 def render_text(bullets: list[Bullet], why: str | None) -> str:
     lines = [f"• {b.text} [{' · '.join(b.cites)}]" if b.cites else f"• {b.text}" for b in bullets]
     if why:
@@ -184,10 +202,11 @@ class Summarizer:
         """Summarize a Federal Register document, a CRS summary, a news cluster or a press release."""
         meta = dict(meta or {})
         doc_id = str(meta.get("document_number") or meta.get("id") or meta.get("url") or kind)
-        payload = {"kind": kind, "doc_id": doc_id, "meta": meta, "text": _clip(text or "", DOC_CLIP)}
+        brief = prompt_meta(meta)          # what the model needs, not every field the scraper kept
+        payload = {"kind": kind, "doc_id": doc_id, "meta": brief, "text": _clip(text or "", DOC_CLIP)}
         prompt = prompts.load("summarize_document")
         variables = {"kind_name": DOCUMENT_KINDS.get(kind, kind.replace("_", " ")), "doc_id": doc_id,
-                     "meta": data_block(json.dumps(meta, ensure_ascii=False, default=str), "metadata"),
+                     "meta": data_block(json.dumps(brief, ensure_ascii=False, default=str), "metadata"),
                      "text": data_block(payload["text"] or "(no text)", "text")}
         if kind in ("fr_document", "public_inspection"):
             make = lambda: offline.summarize_fr(meta, text)  # noqa: E731
@@ -195,7 +214,7 @@ class Summarizer:
             make = lambda: offline.summarize_crs(text, cite=doc_id)  # noqa: E731
         else:
             make = lambda: offline.summarize_news({**meta, "id": doc_id})  # noqa: E731
-        sources = {doc_id: (text or "") + "\n" + _flat(meta)}
+        sources = {doc_id: (text or "") + "\n" + _flat(brief)}
         job = _Job(f"summarize_{kind}", prompt, variables, payload, sources, None, "", {doc_id}, make,
                    list(change_ids))
         return self._run(job)
