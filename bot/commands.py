@@ -94,7 +94,10 @@ def _after_poll(ctx: Context) -> None:
     """Summaries and console alerts after a manual poll (the scheduler runs these as jobs)."""
     from bot.summaries import summarize_pending
     summarize_pending(ctx)
-    if not ctx.settings.slack_enabled:
+    if ctx.settings.slack_enabled:
+        from bot.slack.outbox import flush
+        flush(ctx)
+    else:
         from bot.console import flush_console
         flush_console(ctx, sys.stdout)
 
