@@ -94,6 +94,11 @@ def _after_poll(ctx: Context) -> None:
     """Summaries and console alerts after a manual poll (the scheduler runs these as jobs)."""
     from bot.summaries import summarize_pending
     summarize_pending(ctx)
+    _deliver(ctx)
+
+
+def _deliver(ctx: Context) -> None:
+    """Send what the outbox holds now: to Slack when configured, else print it."""
     if ctx.settings.slack_enabled:
         from bot.slack.outbox import flush
         flush(ctx)
@@ -137,6 +142,7 @@ def cmd_digest(ctx: Context, args) -> int:
     if args.post:
         n = post_digest(ctx, digest)
         print(f"digest queued: {n} message{'s' if n != 1 else ''}")
+        _deliver(ctx)
     return EXIT_OK
 
 
