@@ -93,7 +93,7 @@ def test_unresolved_entity_references_are_refused():
 
 
 @pytest.mark.parametrize("data", [b"", b"   ", b"<bill><text>unclosed</bill>", b"AT&T <b>", b"{\"json\": 1}",
-                                  b"<!DOCTYPE html><html><body><p>Error<br></body></html>"])
+                                  b"<!DOCTYPE html><html><body><p>Service down<br></body></html>"])
 def test_malformed_is_source_changed(data):
     with pytest.raises(SourceChanged) as info:
         parse_xml(data, source="bis")
