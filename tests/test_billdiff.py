@@ -296,3 +296,24 @@ def test_a_thousand_section_bill_diffs_well_under_a_second():
     assert d.stats["removed"] == 1 and d.stats["renumbered"] == 499
     assert d.stats["reworded"] == 49
     assert all(c.inserted == ["also"] for c in d.changes if c.kind == "reworded")
+
+
+def test_a_rewritten_definition_under_another_number_is_paired_not_removed_and_added():
+    """A Senate companion defines the same term as subsection (a) where the House bill had paragraph
+    (1), in mostly new words: the diff pairs the two definitions and shows the word changes."""
+    house = BillText("hr2683-119", "rfs", sections=[Section("2", "2", "Control of remote access", "", children=[
+        Section("2/1", "1", "", 'In section 1742, by adding: "(15) The term "remote access" means access on a '
+                'purposeful, knowing, reckless, or negligent basis to an item by a foreign person."'),
+        Section("2/2", "2", "", "In section 1752, by inserting remote access after export."),
+    ])])
+    senate = BillText("s3519-119", "is", sections=[Section("2", "2", "Control of remote access", "", children=[
+        Section("2/a", "a", "", 'Section 1742 is amended by adding: "(15) The term "remote access" means '
+                'access to an item included on the Commerce Control List by a foreign person of concern '
+                'through a cloud infrastructure service from a location outside the United States, if the '
+                'Secretary determines that the use has demonstrated a serious risk."'),
+    ])])
+    d = diff_bills(house, senate)
+    (definition,) = [c for c in d.changes if "remote access" in c.topic]
+    assert (definition.old_key, definition.new_key) == ("2/1", "2/a")
+    assert any("cloud infrastructure service" in w for w in definition.inserted)
+    assert any("purposeful, knowing, reckless, or negligent" in w for w in definition.deleted)

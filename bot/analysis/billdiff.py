@@ -218,6 +218,12 @@ class _Node:
             parts.append(f"({c.shown_num}) {head}{c.full()}".strip())
         return " ".join(parts)
 
+    @property
+    def defines(self) -> str:
+        """The term this unit defines, lower case ("" if none)."""
+        m = _DEFINITION.search(self.full()[:400])
+        return m.group(1).casefold() if m else ""
+
     def bag(self) -> frozenset:
         if self._bag is None:
             self._bag = frozenset((self.hnorm + " " + self.full().casefold()).split())
@@ -316,7 +322,15 @@ def _align(old: list[_Node], new: list[_Node]) -> list[tuple[_Node | None, _Node
         for _s, _d, i, j in sorted(scored):
             if i not in used_old and j not in match_new:
                 pair(i, j)
-    # 5. same number left on both sides, loosely similar: a rewrite in place
+    # 5. the same defined term ("The term "remote access" means…") left on both sides: the definition
+    # was rewritten, perhaps under another number (a Senate companion, a reintroduction)
+    rest_old = [i for i in range(len(old)) if i not in used_old]
+    terms = {old[i].defines: i for i in rest_old if old[i].defines}
+    for j, n in enumerate(new):
+        i = terms.get(n.defines) if j not in match_new and n.defines else None
+        if i is not None and i not in used_old and _similarity(old[i], n) >= 0.15:
+            pair(i, j)
+    # 6. same number left on both sides, loosely similar: a rewrite in place
     for j, n in enumerate(new):
         i = same_num(j)
         if i is not None and _similarity(old[i], n) >= 0.25:
