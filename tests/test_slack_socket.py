@@ -66,21 +66,22 @@ def test_a_slash_command_envelope_is_acknowledged_and_answered(db_url, slack_fak
     app = build_app(ctx, client=client_for(slack_fake))
     envelope = slash_envelope("env-bill-1", "/bill", "H.R. 2683 119th", slack_fake.response_url("sock"))
     with SocketModeServer([envelope]) as ws_server:
-        slack_fake.script("apps.connections.open", [{"ok": True, "url": ws_server.url}])
+        # a loaded machine may make the client reconnect once: every open gets the local URL
+        slack_fake.script("apps.connections.open", [{"ok": True, "url": ws_server.url}] * 5)
         handler = start_socket_mode(app, "xapp-1-test")
         try:
-            ack = ws_server.received.get(timeout=5)
+            ack = ws_server.received.get(timeout=15)
             assert ack["envelope_id"] == "env-bill-1"
             assert "Looking up H.R. 2683 (119th)" in ack["payload"]["text"]
-            (answer,) = slack_fake.wait_for("response_url", 1, timeout=5)
+            (answer,) = slack_fake.wait_for("response_url", 1, timeout=15)
             assert "Remote Access Security Act" in answer.body["text"]
             assert answer.body["response_type"] == "in_channel"
         finally:
             handler.client.auto_reconnect_enabled = False
             ws_server.hang_up()
             handler.close()
-    (opened,) = slack_fake.calls_to("apps.connections.open")
-    assert opened.headers.get("Authorization") == "Bearer xapp-1-test"
+    opened = slack_fake.calls_to("apps.connections.open")
+    assert opened and all(c.headers.get("Authorization") == "Bearer xapp-1-test" for c in opened)
 
 
 def test_socket_mode_needs_an_app_level_token(db_url, slack_fake):
