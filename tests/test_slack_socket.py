@@ -12,7 +12,7 @@ from slackkit import client_for, flagship_bill, make_ctx
 from websockets.sync.server import serve
 
 from bot.slack.app import build_app
-from bot.slack.socket import start_socket_mode
+from bot.slack.socket import start_socket_mode, stop_socket_mode
 from scrapers.errors import BadInput
 
 
@@ -77,9 +77,8 @@ def test_a_slash_command_envelope_is_acknowledged_and_answered(db_url, slack_fak
             assert "Remote Access Security Act" in answer.body["text"]
             assert answer.body["response_type"] == "in_channel"
         finally:
-            handler.client.auto_reconnect_enabled = False
             ws_server.hang_up()
-            handler.close()
+            stop_socket_mode(handler)
     opened = slack_fake.calls_to("apps.connections.open")
     assert opened and all(c.headers.get("Authorization") == "Bearer xapp-1-test" for c in opened)
 

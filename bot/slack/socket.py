@@ -30,3 +30,14 @@ def start_socket_mode(app: App, app_token: str, *, ping_interval: float = 10.0) 
     handler.connect()
     log.info("Socket Mode connected")
     return handler
+
+
+def stop_socket_mode(handler: SocketModeHandler) -> None:
+    """Stop reconnecting and close. slack_sdk's close can race its own receive thread when Slack
+    hangs up at the same moment (``'NoneType' object has no attribute 'close'``): either way the
+    socket is closed, so that race is logged, not raised."""
+    handler.client.auto_reconnect_enabled = False
+    try:
+        handler.close()
+    except AttributeError:
+        log.debug("Socket Mode: the connection closed while we were closing it", exc_info=True)
