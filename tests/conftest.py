@@ -73,3 +73,15 @@ def llm_fake() -> Iterator[OpenAIFake]:
 def db_url(tmp_path: Path) -> str:
     """A temporary SQLite file (never :memory:, so WAL and several connections are exercised)."""
     return f"sqlite:///{tmp_path}/test.db"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL tests without a server: marked skipped with the reason at collection (see
+    ``tests/pg_fixtures.py``); ``.ci/postgres`` provides one and requires them to run."""
+    from tests.pg_fixtures import skip_reason
+    reason = skip_reason()
+    if reason:
+        marker = pytest.mark.skipif(True, reason=reason)
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(marker)

@@ -7,9 +7,9 @@ is created on that server and migrated to head; before each test every table is 
 every sequence restarted (``pg_url``), which is much faster than a new database per test.
 ``pg_empty_url`` gives a new, empty database (migration tests); both are dropped afterwards.
 
-Without ``TEST_DATABASE_URL`` the PostgreSQL tests skip with a reason, unless
-``TEST_DATABASE_REQUIRED=1`` (set by ``.ci/postgres``): then they fail, so CI can never pass
-with them silently skipped.
+Without ``TEST_DATABASE_URL`` the ``postgres``-marked tests are marked ``skipif`` at collection
+(``tests/conftest.py``), with the reason, unless ``TEST_DATABASE_REQUIRED=1`` (set by
+``.ci/postgres``): then they fail, so CI can never pass with them skipped.
 
 Use: ``pytest_plugins = ["tests.pg_fixtures"]`` in a test module (``tests/test_postgres.py``
 does) or in the top-level conftest; then ask for ``db_backend`` (``.name``, ``.url``), ``pg_url``
@@ -33,6 +33,16 @@ from sqlalchemy.pool import NullPool
 URL_ENV = "TEST_DATABASE_URL"
 REQUIRED_ENV = "TEST_DATABASE_REQUIRED"
 _counter = itertools.count(1)
+NEEDS = (f"PostgreSQL tests need {URL_ENV}=postgresql+psycopg://USER@HOST:PORT/DB (a role that may "
+         f"CREATE DATABASE); .ci/postgres starts a throwaway server and sets it")
+
+
+def skip_reason() -> str | None:
+    """Why the ``postgres``-marked tests are skipped here, or None when they must run: they run
+    when ``TEST_DATABASE_URL`` is set, and fail (never skip) when ``TEST_DATABASE_REQUIRED=1``."""
+    if os.environ.get(URL_ENV, "").strip() or os.environ.get(REQUIRED_ENV) == "1":
+        return None
+    return NEEDS
 
 
 @dataclass
@@ -72,12 +82,8 @@ class PgServer:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     url = os.environ.get(URL_ENV, "").strip()
-    if not url:
-        reason = (f"PostgreSQL tests need {URL_ENV}=postgresql+psycopg://USER@HOST:PORT/DB (a role that may "
-                  f"CREATE DATABASE); .ci/postgres starts a throwaway server and sets it")
-        if os.environ.get(REQUIRED_ENV) == "1":
-            pytest.fail(f"{REQUIRED_ENV}=1 but {URL_ENV} is not set: {reason}")
-        pytest.skip(reason)
+    if not url:      # only reachable when required: otherwise the tests were deselected as skipped
+        pytest.fail(f"{URL_ENV} is not set: {NEEDS}")
     server = PgServer(url)
     try:
         with server.admin.connect() as conn:      # unreachable server: fail loudly, never skip

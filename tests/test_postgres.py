@@ -573,19 +573,28 @@ def test_ties_are_judged_on_sqlite_scores():
     assert not same_up_to_ties([("a", 9.9)], lite, 3)
 
 
-def test_pg_fixture_skips_without_a_url_and_fails_when_required(pytester, monkeypatch):
-    """No TEST_DATABASE_URL: a skip with a reason; with TEST_DATABASE_REQUIRED=1 (CI): an error."""
+def test_postgres_tests_skip_without_a_url_and_fail_when_required(monkeypatch):
+    """No TEST_DATABASE_URL: postgres-marked tests are marked skipped at collection, with the reason;
+    with TEST_DATABASE_REQUIRED=1 (CI) they are not, and the server fixture fails instead."""
+    from tests.pg_fixtures import skip_reason
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TEST_DATABASE_REQUIRED", raising=False)
+    assert "TEST_DATABASE_URL=postgresql+psycopg://" in skip_reason()
+    monkeypatch.setenv("TEST_DATABASE_REQUIRED", "1")
+    assert skip_reason() is None
+    monkeypatch.delenv("TEST_DATABASE_REQUIRED")
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/x")
+    assert skip_reason() is None
+
+
+def test_the_server_fixture_fails_rather_than_skips(pytester, monkeypatch):
     pytester.makepyfile(test_x="from tests.pg_fixtures import pg_server  # noqa: F401\n\n\n"
                                "def test_pg(pg_server):\n    pass\n")
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
-    monkeypatch.delenv("TEST_DATABASE_REQUIRED", raising=False)
-    skipped = pytester.runpytest_inprocess("-rs", "-p", "no:cacheprovider")
-    skipped.assert_outcomes(skipped=1)
-    skipped.stdout.fnmatch_lines(["*TEST_DATABASE_URL=postgresql+psycopg://*"])
     monkeypatch.setenv("TEST_DATABASE_REQUIRED", "1")
     required = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     required.assert_outcomes(errors=1)
-    required.stdout.fnmatch_lines(["*TEST_DATABASE_REQUIRED=1 but TEST_DATABASE_URL is not set*"])
+    required.stdout.fnmatch_lines(["*TEST_DATABASE_URL is not set*"])
 
 
 def test_plain_postgres_urls_mean_psycopg():
