@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from urllib.parse import urlencode
@@ -57,6 +58,39 @@ def event_body(event_id: str, event: dict) -> bytes:
                        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]}).encode()
 
 
+class TrackingExecutor(ThreadPoolExecutor):
+    """The listener pool, counting work not yet finished: ``settle()`` returns once every listener
+    (and lazy listener) submitted so far has run, so a test can assert that nothing was posted
+    without waiting a fixed time. Bolt submits a request's listeners before it answers the
+    request, so after the response arrives, ``settle()`` covers all of that request's work."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="slack-listener")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._idle:
+            self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
+                raise AssertionError(f"{self._pending} Slack listeners still running after {timeout}s")
+
+
 class HttpApp:
     """The app served over HTTP by waitress on 127.0.0.1:0 in a thread."""
 
@@ -64,7 +98,8 @@ class HttpApp:
         from bot.slack.app import build_app
         from bot.slack.server import serve_http
         self.ctx = ctx
-        self.app = build_app(ctx, client=client_for(fake))
+        self.listeners = TrackingExecutor()
+        self.app = build_app(ctx, client=client_for(fake), listener_executor=self.listeners)
         self.server = serve_http(self.app, ctx, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -83,10 +118,15 @@ class HttpApp:
     def event(self, event_id: str, event: dict, **kw) -> requests.Response:
         return self.post(event_body(event_id, event), content_type="application/json", **kw)
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener started by the requests answered so far has finished."""
+        self.listeners.settle(timeout)
+
     def close(self) -> None:
         self.session.close()
         self.server.close()
         self.thread.join(5)
+        self.listeners.shutdown(wait=True)
 
 
 @contextmanager

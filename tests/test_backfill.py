@@ -7,7 +7,6 @@ import io
 import os
 import signal
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -70,20 +69,20 @@ def test_interrupted_backfill_resumes_without_duplicates(db_url, tmp_path, gov_s
 
     ctx = _ctx(db_url, gov_sandbox)
     _watch(ctx)
-    gov_sandbox.fault("/fr/", "timeout", delay=2.0)        # the first Federal Register request hangs …
-    gov_sandbox.reset_log()
+    release = threading.Event()
+    arrived = gov_sandbox.fault("/fr/", "hold", release=release)   # the first Federal Register request hangs …
 
     def press_ctrl_c() -> None:                              # … and the user presses Ctrl-C meanwhile
-        deadline = time.monotonic() + 10
-        while gov_sandbox.count("/fr/") == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)
-        os.kill(os.getpid(), signal.SIGINT)
+        if arrived.wait(30):
+            os.kill(os.getpid(), signal.SIGINT)
 
     console, buf = _console()
     threading.Thread(target=press_ctrl_c, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        backfill(ctx, NAMES, SINCE, console=console)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backfill(ctx, NAMES, SINCE, console=console)
+    finally:
+        release.set()
     assert "interrupted" in buf.getvalue() and "run the same command again" in buf.getvalue()
     partial = _snapshot(ctx)
     assert partial != expected and partial[0]["documents"] > 0       # bis was stored before the interrupt

@@ -7,6 +7,7 @@ PostgreSQL. Without ``TEST_DATABASE_URL`` the PostgreSQL ones skip with a reason
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -597,6 +598,9 @@ def test_the_server_fixture_fails_rather_than_skips(pytester, monkeypatch):
     required.stdout.fnmatch_lines(["*TEST_DATABASE_URL is not set*"])
 
 
+@postgres             # so .ci/postgres, which installs the driver, runs it and fails if it is skipped
+@pytest.mark.skipif(importlib.util.find_spec("psycopg") is None,
+                    reason="psycopg is not installed: pip install -e '.[postgres]'")
 def test_plain_postgres_urls_mean_psycopg():
     from storage.db import make_engine, normalise_url
 

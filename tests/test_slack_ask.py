@@ -49,7 +49,7 @@ class TestMentions:
         assert served.event("Ev0001", ev, extra={**retry, "X-Slack-Retry-Num": "2"}).status_code == 200
         (call,) = slack_fake.wait_for("chat.postMessage", 1, timeout=5)
         assert time.monotonic() - started < 3
-        time.sleep(0.5)
+        served.settle()
         assert len(slack_fake.calls_to("chat.postMessage")) == 1
         body = call.body
         assert body["channel"] == CHANNEL and body["thread_ts"] == "1700000100.000100"
@@ -65,7 +65,7 @@ class TestMentions:
         served.event("Ev0002", ev)
         served.event("Ev0003", ev)
         slack_fake.wait_for("chat.postMessage", 1, timeout=5)
-        time.sleep(0.5)
+        served.settle()
         assert len(slack_fake.calls_to("chat.postMessage")) == 1
 
     def test_a_follow_up_in_the_thread_keeps_the_subject(self, served, slack_fake):
@@ -105,7 +105,7 @@ class TestDirectMessages:
         served.event("Ev0031", {**base, "bot_id": "B999", "ts": "1700000600.000100"})
         served.event("Ev0032", {**base, "user": "U1", "subtype": "message_changed", "ts": "1700000601.000100"})
         served.event("Ev0033", {**base, "user": "U1", "channel_type": "channel", "ts": "1700000602.000100"})
-        time.sleep(0.6)
+        served.settle()
         assert slack_fake.calls_to("chat.postMessage") == []
 
 
@@ -122,5 +122,5 @@ class TestAskCommand:
     def test_ask_without_a_question_shows_the_usage(self, served, slack_fake):
         resp = served.command("/ask", "   ", slack_fake.response_url("empty"))
         assert "usage: /ask QUESTION" in resp.text
-        time.sleep(0.3)
+        served.settle()
         assert slack_fake.calls_to("response_url") == []

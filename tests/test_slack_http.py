@@ -51,7 +51,7 @@ class TestBill:
         resp = served.command("/bill", "hr", slack_fake.response_url("bad"))
         assert resp.status_code == 200
         assert "accepted forms" in resp.text and "H.R. 2683" in resp.text
-        time.sleep(0.2)
+        served.settle()
         assert slack_fake.calls_to("response_url") == []
 
     def test_no_argument_shows_the_usage(self, served, slack_fake):
@@ -114,7 +114,7 @@ class TestSignaturesAndRetries:
         resp = served.session.post(served.url + "/slack/events", data=body.replace(b"list", b"add+hr1"),
                                    headers=headers, timeout=5)
         assert resp.status_code == 401
-        time.sleep(0.2)
+        served.settle()
         assert slack_fake.calls_to("response_url") == []
 
     def test_the_same_event_delivered_twice_is_handled_once(self, served, slack_fake):
@@ -123,7 +123,7 @@ class TestSignaturesAndRetries:
         retry = served.event("Ev0001", event, extra={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         assert retry.status_code == 200
         slack_fake.wait_for("views.publish", 1)
-        time.sleep(0.3)
+        served.settle()
         assert len(slack_fake.calls_to("views.publish")) == 1
         assert served.event("Ev0002", event).status_code == 200          # a new event is handled
         slack_fake.wait_for("views.publish", 2)

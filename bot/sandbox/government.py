@@ -35,7 +35,7 @@ CONTENT_TYPES = {
     ".rss": "application/rss+xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
-FAULT_KINDS = ("status", "timeout", "reset", "truncate", "html200", "badjson", "schema")
+FAULT_KINDS = ("status", "timeout", "reset", "truncate", "html200", "badjson", "schema", "hold")
 HTML_ERROR_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>\n"
                    b"<body><h1>We're sorry</h1><p>The service is temporarily unavailable. "
                    b"Please try again later.</p></body></html>\n")
@@ -75,6 +75,8 @@ class _Fault:
     status: int | None
     retry_after: str | None
     delay: float | None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event | None = None
 
 
 def split_ext(name: str) -> tuple[str, str]:
@@ -180,6 +182,10 @@ class _GovHandler(FakeHandler):
 
     def _apply_fault(self, fault: _Fault, path: str, query: dict[str, list[str]], method: str) -> bool:
         """Act out ``fault``; True when the request is fully handled."""
+        fault.arrived.set()
+        if fault.kind == "hold":          # keep the client waiting until the test releases it
+            fault.release.wait(fault.delay if fault.delay is not None else 30.0)
+            return False
         delay = fault.delay if fault.delay is not None else (3.0 if fault.kind == "timeout" else 0.0)
         if delay:
             time.sleep(delay)
@@ -279,15 +285,23 @@ class GovSandbox(LocalServer):
             self._routes.append(_Route(path, pairs, response))
 
     def fault(self, path_prefix: str, kind: str, *, times: int = 1, status: int | None = None,
-              retry_after: float | str | None = None, delay: float | None = None) -> None:
-        """Misbehave on the next ``times`` requests under ``path_prefix`` (-1: until ``clear_faults``)."""
+              retry_after: float | str | None = None, delay: float | None = None,
+              release: threading.Event | None = None) -> threading.Event:
+        """Misbehave on the next ``times`` requests under ``path_prefix`` (-1: until ``clear_faults``).
+
+        Returns an event set when the first of those requests arrives. ``hold`` keeps each request
+        waiting until ``release`` is set (or ``delay`` seconds, 30 by default), then answers it."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        if kind == "hold" and release is None:
+            raise ValueError("a hold fault needs release=threading.Event()")
         if isinstance(retry_after, float) and retry_after.is_integer():
             retry_after = int(retry_after)
+        fault = _Fault("/" + path_prefix.lstrip("/"), kind, times, status,
+                       None if retry_after is None else str(retry_after), delay, release=release)
         with self._lock:
-            self._faults.append(_Fault("/" + path_prefix.lstrip("/"), kind, times, status,
-                                       None if retry_after is None else str(retry_after), delay))
+            self._faults.append(fault)
+        return fault.arrived
 
     def clear_faults(self) -> None:
         with self._lock:

@@ -27,11 +27,13 @@ def make_client(ctx: Context) -> WebClient:
                                      RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
-def build_app(ctx: Context, *, client: WebClient | None = None, token_verification: bool = True) -> App:
+def build_app(ctx: Context, *, client: WebClient | None = None, token_verification: bool = True,
+              listener_executor: ThreadPoolExecutor | None = None) -> App:
     """The Bolt ``App`` with every listener registered.
 
     ``client`` defaults to :func:`make_client`; ``token_verification`` (``auth.test`` at start)
-    can be turned off for offline tools. Events API deliveries are deduplicated by ``event_id``
+    can be turned off for offline tools; ``listener_executor`` runs the listeners (a pool of 8
+    threads by default). Events API deliveries are deduplicated by ``event_id``
     in the database, so Slack's retries and duplicate deliveries are answered 200 and dropped."""
     client = client or make_client(ctx)
     secret = ctx.settings.slack_signing_secret
@@ -39,7 +41,8 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
     app = App(client=client, signing_secret=secret or None, process_before_response=False,
               token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
               ignoring_self_events_enabled=True, logger=logging.getLogger("bot.slack.bolt"),
-              listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener"))
+              listener_executor=listener_executor or ThreadPoolExecutor(max_workers=8,
+                                                                        thread_name_prefix="slack-listener"))
 
     @app.middleware
     def dedupe_events(body, next):  # noqa: A002 — Bolt passes ``next`` by this name
