@@ -23,6 +23,14 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from common import Row, median, parse_args, percentile, quiet, result, run_script, verdict
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from scrapers.records import DocumentRecord, Passage
+from storage.db import normalise_url
+from storage.repo import open_repo
+from storage.search import search
 
 BATCH = 100
 TARGET_P95_MS = 50.0
@@ -46,7 +54,6 @@ def sentence(rng: random.Random, n: int) -> str:
 
 def documents(n: int, seed: int = 11) -> list:
     """``n`` FR-like records (deterministic for a seed)."""
-    from scrapers.records import DocumentRecord, Passage
 
     rng = random.Random(seed)
     out = []
@@ -79,8 +86,6 @@ def questions(m: int, ndocs: int, seed: int = 5) -> list[str]:
 
 def run_backend(url: str, docs: list, qs: list[str], *, analyze: bool = False) -> dict:
     """Ingest ``docs`` in batches, then time every question; returns the figures and top hits."""
-    from storage.repo import open_repo
-    from storage.search import search
 
     repo = open_repo(url)
     try:
@@ -109,11 +114,7 @@ def run_backend(url: str, docs: list, qs: list[str], *, analyze: bool = False) -
 
 def _pg_database(url: str):
     """A fresh database on the server of ``url``: (its URL, a function that drops it)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.pool import NullPool
 
-    from storage.db import normalise_url
 
     base = make_url(normalise_url(url))
     name = f"lw_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"

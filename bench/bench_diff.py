@@ -17,6 +17,10 @@ import difflib
 import random
 
 from common import ROOT, Row, best_of, parse_args, quiet, result, run_script, timed, verdict
+from lxml import etree
+
+from bot.analysis.billdiff import diff_bills
+from scrapers.billtext import parse_bill_text, render_text
 
 POOL_FILES = [ROOT / "tests" / "data" / "billtext" / "billdtd-113hr3825-ih.xml",
               ROOT / "tests" / "data" / "billtext" / "billdtd-112hr65-ih.xml",
@@ -27,13 +31,11 @@ WORDS = ["covered", "qualified", "foreign", "remote", "annual", "additional", "a
 
 
 def _parser():
-    from lxml import etree
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def section_pool() -> list:
     """Real units (sections, or the subsections of very long sections) as lxml elements."""
-    from lxml import etree
     pool = []
     for f in POOL_FILES:
         if not f.is_file():
@@ -73,7 +75,6 @@ def _reword(el, rng: random.Random) -> None:
 
 
 def make_unit(pool: list, i: int, rng: random.Random):
-    from lxml import etree
     sec = copy.deepcopy(pool[i % len(pool)])
     for attr in list(sec.attrib):
         del sec.attrib[attr]
@@ -95,7 +96,6 @@ def make_unit(pool: list, i: int, rng: random.Random):
 
 
 def bill_xml(units: list, version: str) -> bytes:
-    from lxml import etree
     root = etree.Element("bill", {"bill-stage": "Introduced-in-House" if version == "ih" else "Reported-in-House"})
     form = etree.SubElement(root, "form")
     etree.SubElement(form, "congress").text = "119th CONGRESS"
@@ -134,8 +134,6 @@ def make_versions(n: int, seed: int = 5) -> tuple[bytes, bytes, dict]:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv, __doc__.splitlines()[0])
     quiet()
-    from bot.analysis.billdiff import diff_bills
-    from scrapers.billtext import parse_bill_text, render_text
 
     n = 2000 if args.full else 1000
     old_xml, new_xml, made = make_versions(n)

@@ -26,7 +26,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_ingest import batches, parse_bills, parse_fr
 from common import Row, parse_args, percentile, quiet, result, run_script
+
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.digest import MARKER, build_digest
+from storage.search import search
 
 BASE = 300
 FR_SHARE = 5          # FR documents per bill text version
@@ -42,7 +48,6 @@ QUESTIONS = ["what does the quota transfer rule say", "remote access export cont
 
 def _grow(ctx, n: int, fr_at: int, bill_at: int) -> tuple[float, int, int]:
     """Record ``n`` more documents; (store seconds, next FR index, next bill index)."""
-    from bench_ingest import batches, parse_bills, parse_fr
     n_bills = n // (FR_SHARE + 1)
     n_fr = n - n_bills
     spent = 0.0
@@ -55,7 +60,6 @@ def _grow(ctx, n: int, fr_at: int, bill_at: int) -> tuple[float, int, int]:
 
 
 def _retrieval(ctx, rng: random.Random) -> tuple[float, float]:
-    from storage.search import search
     qs = QUESTIONS * 3
     rng.shuffle(qs)
     for q in QUESTIONS[:3]:
@@ -69,7 +73,6 @@ def _retrieval(ctx, rng: random.Random) -> tuple[float, float]:
 
 
 def _digest(ctx) -> tuple[float, int, int]:
-    from bot.digest import build_digest
     best, items, deadlines = float("inf"), 0, 0
     for _ in range(9):                   # a few ms each: the best of several, on a shared machine
         t0 = time.perf_counter()
@@ -89,9 +92,6 @@ def slope(sizes: list[int], costs: list[float]) -> float | None:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv, __doc__.splitlines()[0])
     quiet()
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.digest import MARKER
 
     factors = [1, 10, 50] if args.full else [1, 10]
     rng = random.Random(11)

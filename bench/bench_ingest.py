@@ -15,6 +15,7 @@ Generating the XML bytes is not timed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 import subprocess
@@ -26,6 +27,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from common import ROOT, Row, max_rss_mb, parse_args, quiet, result, run_script, verdict
+
+from bot.analysis.analyzer import Analyzer
+from scrapers.billtext import parse_bill_text, passages, render_text
+from scrapers.federal_register import document_record
+from scrapers.frtext import parse_fr_xml
+from scrapers.ids import parse_bill_id
+from scrapers.records import BILL, BILL_TEXT, DocumentRecord, billtext_to_dict
+from storage.repo import open_repo
+from storage.repo.base import dumps, sha256
 
 BATCH = 100
 SANDBOX = ROOT / "bot" / "sandbox" / "data"
@@ -88,8 +98,6 @@ def bill_inputs(n: int, start: int = 0) -> Iterator[list[tuple[str, str, bytes]]
 # ---- parsing (timed on both sides) -------------------------------------------------------------
 
 def parse_fr(batch: list[tuple[dict, bytes]]) -> list:
-    from scrapers.federal_register import document_record
-    from scrapers.frtext import parse_fr_xml
     matched = [{"watch": "agency:industry-and-security-bureau", "phrase": "industry-and-security-bureau"}]
     return [document_record(meta, matched, full_text=parse_fr_xml(xml, document_number=meta["document_number"]))
             for meta, xml in batch]
@@ -97,9 +105,6 @@ def parse_fr(batch: list[tuple[dict, bytes]]) -> list:
 
 def parse_bills(batch: list[tuple[str, str, bytes]]) -> list:
     """The same record ``GovinfoClient.bill_text_document`` builds, without the HTTP."""
-    from scrapers.billtext import parse_bill_text, passages, render_text
-    from scrapers.ids import parse_bill_id
-    from scrapers.records import BILL, BILL_TEXT, DocumentRecord, billtext_to_dict
     out = []
     for bill_id, code, xml in batch:
         bt = parse_bill_text(xml, bill_id=bill_id, version_code=code)
@@ -124,8 +129,6 @@ def batches(n_fr: int, n_bills: int, fr_start: int = 0, bill_start: int = 0) -> 
 # ---- the two stores -----------------------------------------------------------------------------
 
 def run_repo(db: Path, n_fr: int, n_bills: int) -> dict:
-    from bot.analysis_adapter import Analyzer
-    from storage.repo import open_repo
     repo = open_repo(f"sqlite:///{db}")
     analyzer = Analyzer()
     parse_s = store_s = 0.0
@@ -146,7 +149,6 @@ def run_repo(db: Path, n_fr: int, n_bills: int) -> dict:
 
 def schema_sql(db: Path) -> list[str]:
     """CREATE statements of a migrated database (tables, indexes, FTS5 table, triggers), in order."""
-    from storage.repo import open_repo
     open_repo(f"sqlite:///{db}").dispose()
     con = sqlite3.connect(db)
     rows = con.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
@@ -167,7 +169,6 @@ class PlainStore:
         self.doc_id = self.version_id = 0
 
     def store(self, records: list) -> None:
-        from storage.repo.base import dumps, sha256
         now = datetime.now(UTC).isoformat(" ")
         docs, versions, passages, changes, deadlines = [], [], [], [], []
         for rec in records:
@@ -237,7 +238,6 @@ def child(side: str, n_fr: int, n_bills: int) -> dict:
 
 
 def _child_main(argv: list[str]) -> int:
-    import argparse
     p = argparse.ArgumentParser()
     p.add_argument("--child", choices=("repo", "plain"))
     p.add_argument("--fr", type=int)

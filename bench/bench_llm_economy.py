@@ -24,7 +24,19 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from common import Row, parse_args, quiet, result, run_script, verdict
+from bench_diff import make_versions
+from common import ROOT, Row, parse_args, quiet, result, run_script, verdict
+
+from bot.analysis.billdiff import diff_bills
+from bot.sandbox.government import GovSandbox
+from bot.sandbox.openai_fake import OpenAIFake, prompt_text, rough_tokens
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.digest import build_digest
+from bot.services.pipeline import poll, previous_text
+from bot.services.summaries import summarize_change, summarize_versions
+from scrapers.billtext import parse_bill_text, render_text
+from scrapers.records import BILL_TEXT
 
 NOW = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)       # the demo's January 2026
 DIGEST_SINCE = date(2026, 1, 1)
@@ -32,7 +44,6 @@ DIGEST_SINCE = date(2026, 1, 1)
 
 def grounded_reply(request: dict) -> str:
     """A reply the grounding checks accept: one plain bullet citing the ids the prompt offers."""
-    from bot.sandbox.openai_fake import prompt_text
     text = prompt_text(request)
     cites: list[str] = []
     doc = re.search(r"Document id: (.+)", text)
@@ -49,18 +60,15 @@ def grounded_reply(request: dict) -> str:
 
 
 def tokens(text: str) -> int:
-    from bot.sandbox.openai_fake import rough_tokens
     return rough_tokens(text or "")
 
 
 def prompt_tokens(requests: list[dict]) -> int:
-    from bot.sandbox.openai_fake import prompt_text
     return sum(tokens(prompt_text(r)) for r in requests)
 
 
 def full_text_tokens(ctx, change) -> int:
     """Tokens of the full texts a change concerns."""
-    from bot.pipeline import previous_text
     if change.kind == "text_version":
         prev, this = previous_text(ctx, change.bill_id or change.subject.rsplit("-", 1)[0], change.subject)
         return sum(tokens(d.get("text") or "") for d in (prev, this) if d)
@@ -75,17 +83,12 @@ def _split(requests: list[dict]) -> tuple[int, int]:
 
 
 def _flagship_requests(requests: list[dict]) -> list[dict]:
-    from bot.sandbox.openai_fake import prompt_text
     return [r for r in requests if "hr2683-119-ih (older), hr2683-119-eh (newer)" in prompt_text(r)]
 
 
 def large_bill_change(ctx) -> tuple[int, int, int]:
     """(prompt tokens sent, naive tokens, full-text tokens) for a generated 1,000-section bill change."""
-    from bench_diff import make_versions
 
-    from bot.analysis.billdiff import diff_bills
-    from bot.sandbox.openai_fake import OpenAIFake
-    from scrapers.billtext import parse_bill_text, render_text
     old_xml, new_xml, _ = make_versions(1000)
     old = parse_bill_text(old_xml, bill_id="hr9999-119", version_code="ih")
     new = parse_bill_text(new_xml, bill_id="hr9999-119", version_code="rh")
@@ -101,14 +104,6 @@ def large_bill_change(ctx) -> tuple[int, int, int]:
 def main(argv: list[str] | None = None) -> dict:
     parse_args(argv, __doc__.splitlines()[0])
     quiet()
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.digest import build_digest
-    from bot.pipeline import poll
-    from bot.sandbox.government import GovSandbox
-    from bot.sandbox.openai_fake import OpenAIFake
-    from bot.summaries import summarize_change, summarize_versions
-    from scrapers.records import BILL_TEXT
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-llm-")
     with GovSandbox() as sb, OpenAIFake() as fake:
@@ -194,7 +189,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _data_tokens(requests: list[dict]) -> int:
     """Tokens inside the prompts' <<<DATA … DATA>>> blocks (the variable part)."""
-    from bot.sandbox.openai_fake import prompt_text
     total = 0
     for r in requests:
         for block in re.findall(r"<<<DATA(.*?)DATA>>>", prompt_text(r), flags=re.S):
@@ -203,7 +197,6 @@ def _data_tokens(requests: list[dict]) -> int:
 
 
 def _watchlist() -> Path:
-    from common import ROOT
     return ROOT / "watchlist.toml"
 
 

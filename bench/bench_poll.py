@@ -22,8 +22,19 @@ import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from common import ROOT, Row, parse_args, quiet, result, run_script, verdict
+
+from bot.runtime.scheduler import build_triggers
+from bot.sandbox.government import GovSandbox
+from bot.services.config import Settings
+from scrapers.congress import CongressClient, CongressSource, known_entry
+from scrapers.congress_parse import parse_detail
+from scrapers.govinfo import GovinfoClient
+from scrapers.http import PoliteSession
+from scrapers.ids import current_congress
+from scrapers.records import CursorUpdate, Watch
 
 NOW = datetime(2026, 2, 18, 15, 0, tzinfo=UTC)         # a Wednesday afternoon (weekday cadence)
 KNOWN_UPDATE = "2026-02-02T12:00:00Z"
@@ -108,8 +119,6 @@ def _write(path: Path, data: dict | bytes) -> None:
 
 def make_dataset(root: Path, n_watched: int, n_changed: int, congress: int) -> tuple[list[str], dict, list[str]]:
     """Write the sandbox files; returns (watched ids, Watch.known, changed ids)."""
-    from scrapers.congress import known_entry
-    from scrapers.congress_parse import parse_detail
     bills = bill_ids(n_watched, congress)
     step = max(1, n_watched // max(1, n_changed))
     changed = {bills[i * step] for i in range(n_changed)}
@@ -161,12 +170,6 @@ def _detail(t: str, n: int, congress: int, counts: dict[str, int], update: str, 
 
 def measure_poll(n_watched: int, n_changed: int) -> dict:
     """One steady-state poll against a generated sandbox; request counts by kind."""
-    from bot.sandbox.government import GovSandbox
-    from scrapers.congress import CongressClient, CongressSource
-    from scrapers.govinfo import GovinfoClient
-    from scrapers.http import PoliteSession
-    from scrapers.ids import current_congress
-    from scrapers.records import CursorUpdate, Watch
 
     congress = current_congress(NOW.date())
     tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))
@@ -202,9 +205,7 @@ def measure_poll(n_watched: int, n_changed: int) -> dict:
 
 def peak_polls_per_hour(settings) -> tuple[int, float]:
     """(most Congress polls in one clock hour, average per hour) over a week of the real triggers."""
-    from zoneinfo import ZoneInfo
 
-    from bot.scheduler import build_triggers
     tz = ZoneInfo(settings.timezone)
     trigger = build_triggers(settings, NOW)["poll:congress"]
     start = datetime(2026, 2, 16, 0, 0, tzinfo=tz)        # a Monday
@@ -221,7 +222,6 @@ def peak_polls_per_hour(settings) -> tuple[int, float]:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv, __doc__.splitlines()[0])
     quiet()
-    from bot.config import Settings
 
     n, k = 500, 5
     m = measure_poll(n, k)

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import answer  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.context import Context  # noqa: E402
-from bot.retrieval import retrieve, understand  # noqa: E402
+from bot.services.answers import answer  # noqa: E402
+from bot.services.config import Settings  # noqa: E402
+from bot.services.context import Context  # noqa: E402
+from bot.services.retrieval import retrieve, understand  # noqa: E402
 from scrapers.records import DocumentRecord, Passage  # noqa: E402
 from storage.search import search  # noqa: E402
 

@@ -19,7 +19,17 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
+import requests
 from common import Row, parse_args, percentile, quiet, result, run_script, verdict
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+
+from bot.sandbox.slack_fake import SlackFake
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.slack.app import build_app
+from bot.slack.server import serve_http
+from scrapers.records import ActionRecord, BillRecord, CosponsorRecord
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -27,7 +37,6 @@ TARGET_MS = 100.0
 
 
 def _flagship():
-    from scrapers.records import ActionRecord, BillRecord, CosponsorRecord
     return BillRecord(bill_id="hr2683-119", congress=119, type="hr", number=2683,
                       title="To amend the Export Control Reform Act of 2018 to prevent foreign adversaries from "
                             "exploiting United States technology through remote access, and for other purposes.",
@@ -40,7 +49,6 @@ def _flagship():
 
 
 def _signed(body: bytes, content_type: str) -> dict:
-    from slack_sdk.signature import SignatureVerifier
     ts = str(int(time.time()))
     return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body.decode())}
@@ -63,14 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv, __doc__.splitlines()[0],
                       lambda p: p.add_argument("--requests", type=int, default=200, help="requests of each kind"))
     quiet()
-    import requests
-    from slack_sdk import WebClient
 
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.sandbox.slack_fake import SlackFake
-    from bot.slack.app import build_app
-    from bot.slack.server import serve_http
 
     n = args.requests
     with tempfile.TemporaryDirectory() as tmp, SlackFake() as fake:

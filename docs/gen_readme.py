@@ -1,5 +1,5 @@
-"""Regenerate README.md from docs/README.template.md and the settings table in bot/config.py."""
-from bot.config import settings_table
+"""Regenerate README.md from docs/README.template.md and the settings table in bot/services/config.py."""
+from bot.services.config import settings_table
 rows = []
 for s in settings_table():
     d = s.default if s.default not in ("", None) else None

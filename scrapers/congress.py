@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -218,18 +219,8 @@ def parts_to_refetch(record: BillRecord, known: dict | None) -> list[str]:
     return parts
 
 
-def requests_for_poll(n_watched: int, n_changed: int, *, new_versions: int = 0, other_congress: int = 0,
-                      crec_days: int = 1) -> int:
-    """A rough upper bound on requests per poll (for the bench): one list page, one detail per
-    changed or other-Congress bill, up to 7 sub-resources per changed bill, one XML per new text
-    version, and about 2 per Congressional Record day (granule list; candidates add 2 each)."""
-    del n_watched  # unchanged watched bills cost nothing beyond the list
-    return 1 + other_congress + n_changed * (1 + len(ALL_PARTS)) + new_versions + 2 * crec_days
-
-
 def title_matches(title: str, terms: list[str]) -> str | None:
     """The first watched term found in ``title`` as a whole phrase (case-insensitive)."""
-    import re
     for term in terms:
         t = " ".join(term.split())
         if t and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", title, re.I):

@@ -1,6 +1,8 @@
-"""The legiswatch exception tree.
+"""The legiswatch exception tree: part of the shared vocabulary every room may import.
 
-Every error the project raises on purpose is one of these::
+Every error the project raises on purpose is one of these. The errors about sources, input and
+storage live here, in the lowest room; the two that only one room raises live beside it, still
+subclasses of this tree::
 
     LegiswatchError
     ├── BadInput                 user input that cannot be understood (exit 2)
@@ -12,8 +14,8 @@ Every error the project raises on purpose is one of these::
     │   ├── SourceChanged        the response no longer has the expected shape
     │   └── HostileContent       XML with entities/DTD tricks, oversized or undecodable bodies
     ├── StorageError             the database refused (lock held, migration missing)
-    │   └── SchedulerLocked      another scheduler already runs on this database
-    └── LLMError                 the LLM failed or returned an ungrounded reply
+    │   └── SchedulerLocked      another scheduler already runs on this database (bot/runtime/scheduler.py)
+    └── LLMError                 the LLM failed or returned an ungrounded reply (bot/analysis/llm.py)
 
 Messages never contain secrets: URLs are masked before they are put in a message.
 """
@@ -68,11 +70,3 @@ class HostileContent(SourceError):
 
 class StorageError(LegiswatchError):
     """The database refused."""
-
-
-class SchedulerLocked(StorageError):
-    """Another scheduler already runs on this database."""
-
-
-class LLMError(LegiswatchError):
-    """The LLM failed or returned a reply that failed the grounding check."""

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
+from scrapers.bis import parse_html
 from scrapers.errors import HostileContent, NotFound, SourceChanged
 from scrapers.frtext import parse_fr_xml, plain_text_passages
 from scrapers.records import FR_DOCUMENT, CursorUpdate, DocumentRecord, Passage, SourceNote, Watch
@@ -91,7 +92,6 @@ def raw_text_of(body: bytes) -> str:
     if text[:1] in ("{", "["):
         raise SourceChanged("raw text answer is JSON, not the document", source=NAME)
     if "<" in text[:200]:
-        from scrapers.bis import parse_html
         root = parse_html(body)
         pres = root.xpath("//pre")
         if not pres:

@@ -31,6 +31,7 @@ from scrapers.errors import (
     SourceRateLimited,
     SourceUnavailable,
 )
+from scrapers.xmlsafe import parse_xml
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,6 @@ class PoliteSession:
 
     def get_xml(self, url: str, *, params: dict | list[tuple] | None = None, headers: dict | None = None):
         """GET and parse XML with the hardened parser (``scrapers.xmlsafe.parse_xml``); returns the root."""
-        from scrapers.xmlsafe import parse_xml
 
         result = self.get(url, params=params, headers={"Accept": "application/xml, text/xml", **(headers or {})})
         head = result.content[:512].lstrip().lower()

@@ -7,8 +7,9 @@ same version, whatever else differs (fetch time, volatile fields the scraper dro
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 # Document kinds (documents.kind)
@@ -69,7 +70,6 @@ class ActionRecord:
     @property
     def key(self) -> str:
         """Dedupe key: the same event reported by LOC and the chamber has the same date and text."""
-        import hashlib
         norm = " ".join(self.text.lower().split())
         return hashlib.sha256(f"{self.date.isoformat()}|{norm}".encode()).hexdigest()[:16]
 
@@ -202,10 +202,6 @@ class BillText:
     @property
     def version_id(self) -> str:
         return f"{self.bill_id}-{self.version_code}"
-
-
-def iso(d: date | datetime | None) -> str | None:
-    return d.isoformat() if d else None
 
 
 # ---- poll protocol -----------------------------------------------------------------------

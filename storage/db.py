@@ -4,9 +4,13 @@ and applying migrations."""
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 
@@ -55,9 +59,7 @@ def normalise_url(url: str) -> str:
 
 
 def alembic_config(url: str):
-    import sys
 
-    from alembic.config import Config
 
     cfg = Config(stdout=sys.stdout)   # not the default bound at import time (a closed stream under test capture)
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -70,7 +72,6 @@ def upgrade(url: str, engine: Engine | None = None) -> str:
 
     On PostgreSQL the migration holds a transaction-scoped advisory lock, so instances starting
     together on a new database migrate one after the other (the second finds the head)."""
-    from alembic import command
 
     own = engine is None
     engine = engine or make_engine(url)
@@ -90,7 +91,6 @@ def upgrade(url: str, engine: Engine | None = None) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

@@ -15,102 +15,19 @@ only the top rows are joined to their documents.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 
-from scrapers.ids import find_bill_ids
+from storage import search_plan as rules
+from storage.search_pg import search_pg
+from storage.search_plan import WEIGHTS, Hit, QueryPlan, hit_from_row, plan
 
-STOPWORDS = frozenset("""a an and are as at be by did do does for from has have how i in is it its of on or
-that the this to was were what when where which who why will with would about any can me tell there their
-they than then so if please say says said know much many should could shall may such other under been being
-into also but not no nor our we you your these those them he she his her us out up over only same each
-""".split())
-WEIGHTS = (10.0, 3.0, 1.0)   # ids, heading, text
-MAX_TERMS = 8                # words per query at most (the longest kept)
-OVERFETCH = 4                # rows ranked inside FTS5 per wanted hit, before filters
-COMMON = 8_000               # a word in this many passages says little: used only when nothing rarer matched
-RANK_BUDGET = 6_000           # bm25 scores at most about this many rows per ranked pass
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
-_DOC_NUMBER = re.compile(r"\b((?:19|20)\d{2})-(\d{4,6})\b")
+__all__ = ["Hit", "QueryPlan", "plan", "search"]
 
-
-@dataclass
-class Hit:
-    passage_id: int
-    document_id: int
-    version_id: int
-    kind: str
-    external_id: str
-    title: str
-    url: str | None
-    anchor: str
-    heading: str
-    text: str
-    score: float
-    fetched_at: datetime | None
-    doc_date: object = None
-
-
-@dataclass
-class QueryPlan:
-    """What a question is searched with: exact-id phrases and content words."""
-
-    ids: list[str] = field(default_factory=list)      # phrases matched in the ids column ("hr2683", "2026 00789")
-    words: list[str] = field(default_factory=list)    # content words, stopwords dropped
-
-
-def tokens(query: str) -> list[str]:
-    """Search tokens: words and numbers, lower case, stopwords dropped, bill ids added canonically."""
-    out: list[str] = []
-    for bid in find_bill_ids(query, congress=None):
-        out += [f"{bid.type}{bid.number}"]
-    for t in _TOKEN.findall(query.lower()):
-        if t not in STOPWORDS and t not in out and (len(t) > 1 or t.isdigit()):
-            out.append(t)
-    return out[:32]
-
-
-def plan(query: str, ids: list[str] | None = None) -> QueryPlan:
-    """Split ``query`` into exact ids (bill ids, FR document numbers, plus ``ids`` given) and words."""
-    exact: list[str] = []
-    for raw in ids or []:
-        phrase = " ".join(_TOKEN.findall(raw.lower()))
-        if phrase and phrase not in exact:
-            exact.append(phrase)
-    for bid in find_bill_ids(query, congress=None):
-        tok = f"{bid.type}{bid.number}"
-        if not any(e.split()[0] == tok for e in exact):
-            exact.append(tok)
-    for year, num in _DOC_NUMBER.findall(query):
-        phrase = f"{year} {num}"
-        if phrase not in exact:
-            exact.append(phrase)
-    id_parts = {p for e in exact for p in e.split()}
-    # the pieces of an id ("2683", "h", "r") are not content words
-    bill_numbers = {str(b.number) for b in find_bill_ids(query, congress=None)}
-    words: list[str] = []
-    for t in _TOKEN.findall(_DOC_NUMBER.sub(" ", query.lower())):
-        if t in STOPWORDS or t in words or t in id_parts or t in bill_numbers or len(t) < 2:
-            continue
-        words.append(t)
-    if len(words) > MAX_TERMS:
-        keep = set(sorted(words, key=lambda w: (-len(w), words.index(w)))[:MAX_TERMS])
-        words = [w for w in words if w in keep]
-    return QueryPlan(ids=exact, words=words)
 
 
 def _quote(t: str) -> str:
     return '"' + t.replace('"', '""') + '"'
-
-
-def fts5_query(query: str) -> str:
-    """A safe FTS5 MATCH expression: every token quoted, OR-ed (bm25 ranks the best first)."""
-    toks = tokens(query)
-    return " OR ".join(_quote(t) for t in toks)
 
 
 def _or(terms: list[str]) -> str:
@@ -120,7 +37,7 @@ def _or(terms: list[str]) -> str:
 def _df(conn, term: str) -> int:
     """How many passages hold ``term``, counted only up to COMMON (cheap: stops early)."""
     return conn.execute(sql("SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH :q "
-                            "LIMIT :cap)"), {"q": _quote(term), "cap": COMMON}).scalar()
+                            "LIMIT :cap)"), {"q": _quote(term), "cap": rules.COMMON}).scalar()
 
 
 def _passes(conn, p: QueryPlan) -> list[tuple[str, bool]]:
@@ -133,7 +50,7 @@ def _passes(conn, p: QueryPlan) -> list[tuple[str, bool]]:
     counted = sorted(((_df(conn, w), w) for w in p.words), key=lambda x: x[0])
     rare, total = [], 0
     for df, w in counted:
-        if df >= COMMON or (rare and total + df > RANK_BUDGET):
+        if df >= rules.COMMON or (rare and total + df > rules.RANK_BUDGET):
             break
         rare.append(w)
         total += df
@@ -199,7 +116,7 @@ def _run_sqlite(conn, match: str, *, ranked: bool, limit: int, kinds, current_on
     them and more matches exist, rank again after filtering. Unranked passes take the newest rows."""
     where, params = _filters(kinds, current_only)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
-    fetch = limit * OVERFETCH + 8
+    fetch = limit * rules.OVERFETCH + 8
     order = "s" if ranked else "rowid DESC"
     inner = f"SELECT rowid AS pid, {_BM25} AS s FROM passages_fts WHERE passages_fts MATCH :q ORDER BY {order}"
     stmt = sql(f"SELECT {_COLUMNS} FROM ({inner} LIMIT :fetch) f {_JOINS}{cond} ORDER BY f.s LIMIT :limit")
@@ -210,22 +127,10 @@ def _run_sqlite(conn, match: str, *, ranked: bool, limit: int, kinds, current_on
         if more > fetch:
             stmt = sql(f"SELECT {_COLUMNS} FROM ({inner}) f {_JOINS}{cond} ORDER BY f.s LIMIT :limit")
             rows = conn.execute(stmt, {**params, "q": match, "limit": limit}).all()
-    return [_hit(r, -float(r.score)) for r in rows]
+    return [hit_from_row(r, -float(r.score)) for r in rows]
 
 
 def _search_pg(engine: Engine, query: str, *, limit: int, kinds, current_only: bool,
                ids: list[str] | None) -> list[Hit]:
     """PostgreSQL: tsvector + GIN candidates, ranked with FTS5's BM25 (see ``storage/search_pg.py``)."""
-    from storage.search_pg import search_pg
     return search_pg(engine, plan(query, ids), limit=limit, kinds=kinds, current_only=current_only)
-
-
-def _hit(r, score: float) -> Hit:
-    fetched = r.fetched_at
-    if isinstance(fetched, str):
-        fetched = datetime.fromisoformat(fetched)
-    if fetched is not None and fetched.tzinfo is None:       # SQLite keeps UTC without an offset
-        fetched = fetched.replace(tzinfo=UTC)
-    return Hit(passage_id=r.id, document_id=r.document_id, version_id=r.version_id, kind=r.kind,
-               external_id=r.external_id, title=r.title, url=r.url, anchor=r.anchor, heading=r.heading or "",
-               text=r.text or "", score=score, fetched_at=fetched, doc_date=r.doc_date)

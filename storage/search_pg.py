@@ -7,7 +7,7 @@ index on it finds the candidates (``tsv @@ websearch_to_tsquery('english', …)`
 
 PostgreSQL's ``ts_rank`` knows nothing of how rare a word is, so its top results differ from
 SQLite's. Candidates are scored here with the BM25 formula FTS5 uses (k1 = 1.2, b = 0.75, IDF
-floored at 1e-6) and the same column weights (``storage.search.WEIGHTS``):
+floored at 1e-6) and the same column weights (``storage.search_plan.WEIGHTS``):
 
 * document frequencies: one GIN-indexed count per query term, over all passages (as FTS5);
 * weighted term frequencies: from the tsvector's own positions and weights (``unnest(tsv)``);
@@ -30,8 +30,8 @@ from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, TEXT
 from sqlalchemy.engine import Connection, Engine
 
-from storage import search as base
-from storage.search import WEIGHTS, Hit, QueryPlan, _hit
+from storage import search_plan as rules
+from storage.search_plan import WEIGHTS, Hit, QueryPlan, hit_from_row
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ def search_pg(engine: Engine, p: QueryPlan, *, limit: int, kinds, current_only: 
 
 def passes(ids: list[Term], words: list[Term]) -> list[Pass]:
     """The passes to run in order, most precise first (the same rules as the SQLite backend)."""
-    common_at = getattr(base, "COMMON", 8_000)
-    budget = getattr(base, "RANK_BUDGET", 6_000)
+    common_at = rules.COMMON
+    budget = rules.RANK_BUDGET
     by_df = sorted(words, key=lambda t: t.df)      # stable: equally rare words keep the question's order
     rare: list[Term] = []
     total = 0
@@ -181,7 +181,7 @@ def _rank(conn: Connection, ps: Pass, *, avgdl: float, limit: int, kinds, curren
                    FROM passages p JOIN documents d ON d.id = p.document_id
                    WHERE {' AND '.join(match + filters)} ORDER BY p.id DESC LIMIT :cap"""
     else:               # as FTS5's unranked pass: the newest matches, then the filters
-        params["cap"] = limit * getattr(base, "OVERFETCH", 4) + 8
+        params["cap"] = limit * rules.OVERFETCH + 8
         newest = f"SELECT p.id FROM passages p WHERE {' AND '.join(match)} ORDER BY p.id DESC LIMIT :cap"
         cand = f"""SELECT p.id, p.tsv, {_LEN}::float8 AS len
                    FROM ({newest}) nw JOIN passages p ON p.id = nw.id JOIN documents d ON d.id = p.document_id
@@ -234,4 +234,4 @@ def _rank(conn: Connection, ps: Pass, *, avgdl: float, limit: int, kinds, curren
         ORDER BY top.score DESC, p.id""").bindparams(
         bindparam("lex", type_=ARRAY(TEXT)), bindparam("idf", type_=ARRAY(DOUBLE_PRECISION)))
     rows = conn.execute(stmt, params).all()
-    return [_hit(r, float(r.score)) for r in rows]
+    return [hit_from_row(r, float(r.score)) for r in rows]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.config import Settings
-from bot.context import Context
-from bot.pipeline import poll, post_process
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.pipeline import poll, post_process
 from scrapers.billtext import parse_bill_text, passages, render_text
 from scrapers.ids import parse_bill_id
 from scrapers.records import (

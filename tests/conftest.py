@@ -17,6 +17,7 @@ from bot.sandbox.government import GovSandbox  # noqa: E402
 from bot.sandbox.openai_fake import OpenAIFake  # noqa: E402
 from bot.sandbox.slack_fake import SlackFake  # noqa: E402
 
+pytest_plugins = ["tests.pg_fixtures"]     # db_backend, pg_url, pg_empty_url; skips PostgreSQL tests without a server
 DATA = Path(__file__).resolve().parent / "data"
 _SCRUB_PREFIXES = ("SLACK_", "OPENAI_", "LEGISWATCH_")
 _SCRUB_NAMES = {"CONGRESS_API_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"}
@@ -73,15 +74,3 @@ def llm_fake() -> Iterator[OpenAIFake]:
 def db_url(tmp_path: Path) -> str:
     """A temporary SQLite file (never :memory:, so WAL and several connections are exercised)."""
     return f"sqlite:///{tmp_path}/test.db"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL tests without a server: marked skipped with the reason at collection (see
-    ``tests/pg_fixtures.py``); ``.ci/postgres`` provides one and requires them to run."""
-    from tests.pg_fixtures import skip_reason
-    reason = skip_reason()
-    if reason:
-        marker = pytest.mark.skipif(True, reason=reason)
-        for item in items:
-            if item.get_closest_marker("postgres"):
-                item.add_marker(marker)

@@ -15,8 +15,10 @@ import requests
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import Settings
-from bot.context import Context
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.slack.app import build_app
+from bot.slack.server import serve_http
 from scrapers.records import ActionRecord, BillRecord, CommitteeRecord, CosponsorRecord, TextVersionRecord
 
 SECRET = "test-signing-secret-5f1e"
@@ -95,8 +97,6 @@ class HttpApp:
     """The app served over HTTP by waitress on 127.0.0.1:0 in a thread."""
 
     def __init__(self, ctx: Context, fake) -> None:
-        from bot.slack.app import build_app
-        from bot.slack.server import serve_http
         self.ctx = ctx
         self.listeners = TrackingExecutor()
         self.app = build_app(ctx, client=client_for(fake), listener_executor=self.listeners)

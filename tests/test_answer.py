@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from answer_fixtures import INJECTION_URL, build_store, make_context
 
-from bot.answer import EXTRACTIVE, answer, render_text, stage_conflicts
 from bot.sandbox.government import GovSandbox
+from bot.services.answers import EXTRACTIVE, answer, render_text, stage_conflicts
+from scrapers.records import DocumentRecord, Passage
 
 STAGES = ["Introduced", "In committee", "Reported", "Passed House", "Passed Senate", "Resolving differences",
           "Passed Congress", "To President", "Became law", "Vetoed", "Failed", "Agreed to"]
@@ -233,7 +234,6 @@ class TestLLM:
 
 
 def test_what_changed_in_a_federal_register_document(tmp_path):
-    from scrapers.records import DocumentRecord, Passage
 
     def rule(dates: str) -> DocumentRecord:
         return DocumentRecord(kind="fr_document", external_id="2026-07777", title="Advanced Computing Items; Rule",

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from rich.console import Console
 
-from bot.config import Settings
-from bot.context import Context
-from bot.progress import backfill
+from bot.frontends.progress import backfill
+from bot.services.config import Settings
+from bot.services.context import Context
 
 NAMES = ["bis", "federal_register", "news"]
 SINCE = date(2026, 1, 1)

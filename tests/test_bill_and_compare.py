@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.frontends.cli import main
+from bot.services.compare import compare
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.pipeline import poll
+from bot.services.summaries import summarize_pending
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,10 +89,6 @@ def test_compare_bad_and_unknown_versions(env, capsys):
 
 
 def test_summaries_use_the_llm_when_configured_and_cache(env, capsys, llm_fake, monkeypatch):
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.pipeline import poll
-    from bot.summaries import summarize_pending
     llm_fake.default = lambda req: json.dumps({"bullets": [{"text": "Adds a definition of remote access.",
                                                             "cites": ["Sec. 2(1)", "hr2683-119-eh"]}]})
     ctx = Context(settings=Settings(db_url="sqlite:///llm.db", openai_base_url=llm_fake.base_url,
@@ -100,7 +101,6 @@ def test_summaries_use_the_llm_when_configured_and_cache(env, capsys, llm_fake, 
     assert calls > 0 and ctx.repo.llm_usage(datetime(2026, 1, 1, tzinfo=UTC))["calls"] >= calls
     (eh,) = ctx.repo.changes(kinds=["text_version"], subject="hr2683-119-eh")
     assert ctx.repo.summary(eh.summary_id)["produced_by"] in ("llm", "offline-fallback")
-    from bot.compare import compare
     compare(ctx, "hr2683-119-ih", "hr2683-119-eh")          # same input: served from the cache
     assert len(llm_fake.requests) == calls
     ctx.close()

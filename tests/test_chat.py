@@ -8,7 +8,7 @@ import io
 import pytest
 from answer_fixtures import build_store, make_context
 
-from bot.chat import run_chat
+from bot.frontends.chat import run_chat
 
 
 @pytest.fixture

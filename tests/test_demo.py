@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.frontends.cli import main
+from bot.frontends.demo import demo_context, demo_db_url
+from bot.services.config import Settings
+from bot.services.context import Context
 
 
 @pytest.fixture
@@ -59,9 +62,6 @@ def test_demo_again_starts_fresh(capsys):
 
 
 def test_demo_database_is_legiswatch_db_url_when_set(tmp_path):
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.demo import demo_context, demo_db_url
     assert demo_db_url(Context(settings=Settings())) == "sqlite:///legiswatch-demo.db"
     mine = Context(settings=Settings(db_url=f"sqlite:///{tmp_path}/mine.db", slack_bot_token="xoxb-1",
                                      openai_api_key="sk-1"))

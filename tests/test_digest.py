@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from slackkit import client_for, make_ctx
 
-from bot.digest import MARKER, build_digest, post_digest, render_text
+from bot.runtime.delivery import flush, post_digest
+from bot.services.digest import MARKER, build_digest, render_text
 from bot.slack.blocks import HEADER_MAX, MAX_BLOCKS, SECTION_MAX, digest_messages, message_chars
-from bot.slack.outbox import flush
 from scrapers.records import BILL, FR_DOCUMENT, NEWS, DocumentRecord
 
 NOW = datetime(2026, 2, 10, 14, 0, tzinfo=UTC)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 import prompts
-from bot.analysis.llm import LLMClient, extract_json
-from scrapers.errors import LLMError
+from bot.analysis.llm import LLMClient, LLMError, extract_json
 
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"],
           "additionalProperties": False}

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from slackkit import client_for, make_ctx
 
-from bot.pipeline import route_alerts
-from bot.slack.outbox import MAX_ATTEMPTS, flush
+from bot.runtime.delivery import flush
+from bot.services.pipeline import route_alerts
+from bot.slack.outbox import MAX_ATTEMPTS
 from scrapers.records import NEWS, DocumentRecord
 from storage.repo.base import utcnow
 

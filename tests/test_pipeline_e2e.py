@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.config import Settings
-from bot.context import Context
-from bot.scheduler import SourceNotices, outbox_job, poll_job, run_job, summaries_job
+from bot.runtime.scheduler import SourceNotices, outbox_job, poll_job, run_job, summaries_job
+from bot.services.config import Settings
+from bot.services.context import Context
 
 CHANNEL = "C0ALERTS"
 TITLE = "Advanced Computing Items: Clarification of Know-Your-Customer Expectations for Remote Access Screening"

@@ -18,8 +18,16 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from slackkit import client_for, http_app, make_ctx
 from sqlalchemy import text
 
+import storage.search_pg as search_pg
+from bot.frontends.cli import main
+from bot.runtime.delivery import flush
+from bot.runtime.scheduler import run_job
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.pipeline import poll, route_alerts
 from scrapers.records import (
     ActionRecord,
     BillRecord,
@@ -28,14 +36,15 @@ from scrapers.records import (
     Passage,
     TextVersionRecord,
 )
-from storage.db import alembic_config, current_revision
+from storage.db import alembic_config, current_revision, make_engine, normalise_url
 from storage.repo import open_repo
 from storage.search import search
+from tests.pg_fixtures import skip_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = json.loads((Path(__file__).parent / "data" / "postgres" / "search_corpus.json").read_text())
 postgres = pytest.mark.postgres
-pytest_plugins = ["pytester", "tests.pg_fixtures"]     # db_backend, pg_url, pg_empty_url
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
@@ -318,10 +327,7 @@ def test_two_instances_claim_a_delivery_once(two_repos):
 
 
 def test_two_instances_flushing_the_outbox_post_each_alert_once(db_backend, slack_fake):
-    from slackkit import client_for, make_ctx
 
-    from bot.pipeline import route_alerts
-    from bot.slack.outbox import flush
 
     ctxs = [make_ctx(db_backend.url, slack_fake), make_ctx(db_backend.url, slack_fake)]
     try:
@@ -350,9 +356,6 @@ def test_two_instances_flushing_the_outbox_post_each_alert_once(db_backend, slac
 
 @postgres
 def test_a_sandbox_poll_stores_the_same_on_both_backends(pg_url, tmp_path, gov_sandbox):
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.pipeline import poll
 
     seen = {}
     for name, url in (("sqlite", f"sqlite:///{tmp_path}/poll.db"), ("postgres", pg_url)):
@@ -382,9 +385,9 @@ def test_a_sandbox_poll_stores_the_same_on_both_backends(pg_url, tmp_path, gov_s
 JOB_SCRIPT = """
 import os, sys, time
 from datetime import timedelta
-from bot.config import Settings
-from bot.context import Context
-from bot.scheduler import run_job
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.runtime.scheduler import run_job
 
 url, job_id, ttl, mode, marks, start_at, watchlist = sys.argv[1:]
 time.sleep(max(0.0, float(start_at) - time.time()))
@@ -435,9 +438,6 @@ def test_two_instances_starting_on_a_new_database_run_a_job_once(pg_empty_url, t
 
 @postgres
 def test_a_killed_holder_lease_expires_and_the_next_run_takes_over(pg_url, tmp_path):
-    from bot.config import Settings
-    from bot.context import Context
-    from bot.scheduler import run_job
 
     marks = tmp_path / "marks"
     ttl = 1.5
@@ -464,7 +464,6 @@ def test_a_killed_holder_lease_expires_and_the_next_run_takes_over(pg_url, tmp_p
 
 @postgres
 def test_two_app_instances_answer_the_same_slack_event_once(pg_url, slack_fake):
-    from slackkit import http_app, make_ctx
 
     ctxs = [make_ctx(pg_url, slack_fake), make_ctx(pg_url, slack_fake)]
     try:
@@ -486,7 +485,6 @@ def test_two_app_instances_answer_the_same_slack_event_once(pg_url, slack_fake):
 
 @postgres
 def test_db_upgrade_and_status_report_postgresql(pg_empty_url, monkeypatch, capsys):
-    from bot.cli import main
 
     monkeypatch.setenv("LEGISWATCH_DB_URL", pg_empty_url)
     monkeypatch.setenv("LEGISWATCH_WATCHLIST", "no-watchlist.toml")
@@ -546,7 +544,6 @@ def test_postgres_ranks_like_fts5_on_the_test_corpus(pg_url, tmp_path):
 @postgres
 def test_planner_statistics_rank_like_exact_counts(pg_url, monkeypatch):
     """Large tables take word frequencies from ANALYZE's statistics instead of counting them."""
-    import storage.search_pg as search_pg
 
     r = open_repo(pg_url)
     try:
@@ -577,7 +574,6 @@ def test_ties_are_judged_on_sqlite_scores():
 def test_postgres_tests_skip_without_a_url_and_fail_when_required(monkeypatch):
     """No TEST_DATABASE_URL: postgres-marked tests are marked skipped at collection, with the reason;
     with TEST_DATABASE_REQUIRED=1 (CI) they are not, and the server fixture fails instead."""
-    from tests.pg_fixtures import skip_reason
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     monkeypatch.delenv("TEST_DATABASE_REQUIRED", raising=False)
     assert "TEST_DATABASE_URL=postgresql+psycopg://" in skip_reason()
@@ -602,7 +598,6 @@ def test_the_server_fixture_fails_rather_than_skips(pytester, monkeypatch):
 @pytest.mark.skipif(importlib.util.find_spec("psycopg") is None,
                     reason="psycopg is not installed: pip install -e '.[postgres]'")
 def test_plain_postgres_urls_mean_psycopg():
-    from storage.db import make_engine, normalise_url
 
     assert normalise_url("postgres://u:p@db/lw") == "postgresql+psycopg://u:p@db/lw"
     assert normalise_url("postgresql://u@db:5433/lw") == "postgresql+psycopg://u@db:5433/lw"

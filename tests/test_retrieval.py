@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from answer_fixtures import build_store, make_context
 
-import storage.search as search_mod
-from bot.retrieval import (
+import storage.search_plan as search_mod
+from bot.services.retrieval import (
     CHANGE,
     DEADLINE,
     SEARCH,

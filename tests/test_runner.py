@@ -3,16 +3,22 @@ runs, refuses a second scheduler on the same database, and exits 0 on SIGTERM.""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.runtime.runner import run
+from bot.services.config import Settings
+from bot.services.context import Context
 from storage.repo import open_repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,13 +109,7 @@ def test_http_mode_without_slack_says_what_is_missing(db_url, gov_sandbox):
 
 
 def test_http_mode_serves_slack_and_healthz_until_stopped(db_url, gov_sandbox, slack_fake):
-    import io
-    import socket
-    import threading
-    import urllib.request
 
-    from bot.context import Context
-    from bot.runner import run
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

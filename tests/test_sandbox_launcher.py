@@ -9,8 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from bot.config import Settings
 from bot.sandbox.__main__ import ENV_NAMES
+from bot.services.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

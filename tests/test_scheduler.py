@@ -10,26 +10,32 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
-from bot.context import Context
-from bot.pipeline import SourceReport
-from bot.scheduler import (
+from bot.runtime.scheduler import (
     HOLDER,
     JOB_IDS,
     QuietRepeats,
     SchedulerLock,
+    SchedulerLocked,
     SourceNotices,
     acquire_lock,
     build_scheduler,
     build_triggers,
     catch_up,
+    digest_job,
+    health_job,
     lock_path,
     next_fire_times,
+    outbox_job,
     overdue_sources,
     poll_job,
+    reminders_job,
     run_job,
 )
-from scrapers.errors import SchedulerLocked
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.pipeline import SourceReport
+from bot.services.reminders import raise_reminders
+from scrapers.records import FR_DOCUMENT, DocumentRecord
 
 ET = ZoneInfo("America/New_York")
 
@@ -229,18 +235,18 @@ class TestPollJob:
             port = s.getsockname()[1]
         ctx = Context(settings=Settings(db_url=db_url, http_retries=0, bis_url=f"http://127.0.0.1:{port}/bis"))
         notices = SourceNotices()
-        caplog.set_level(logging.INFO, logger="bot.scheduler")
+        caplog.set_level(logging.INFO, logger="bot.runtime.scheduler")
         assert run_job(ctx, "poll:bis", lambda: poll_job(ctx, "bis", notices)) == "error"
         assert run_job(ctx, "poll:bis", lambda: poll_job(ctx, "bis", notices)) == "skipped"   # backing off
         state = ctx.repo.source("bis")
         assert state.consecutive_failures == 1 and state.next_attempt_at > datetime.now(UTC)
-        warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.scheduler"]
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.runtime.scheduler"]
         assert len(warnings) == 1
         assert "unreachable" in warnings[0].getMessage() and "legiswatch demo" in warnings[0].getMessage()
         ctx.close()
 
     def test_notices_once_per_source_until_recovered(self, caplog):
-        caplog.set_level(logging.INFO, logger="bot.scheduler")
+        caplog.set_level(logging.INFO, logger="bot.runtime.scheduler")
         notices = SourceNotices()
         down = SourceReport("news", ok=False, error="SourceUnavailable: connection refused")
         for _ in range(3):
@@ -259,10 +265,10 @@ class TestPollJob:
         def rec(name, level, msg):
             return logging.LogRecord(name, level, __file__, 1, msg, (), None)
 
-        assert not f.filter(rec("bot.pipeline", logging.WARNING, "source %s failed: %s"))
+        assert not f.filter(rec("bot.services.pipeline", logging.WARNING, "source %s failed: %s"))
         assert not f.filter(rec("scrapers.http", logging.WARNING, "%s; retry %d/%d in %.2fs"))
-        assert f.filter(rec("bot.scheduler", logging.WARNING, "source %s is unreachable"))
-        note = logging.LogRecord("bot.pipeline", logging.WARNING, __file__, 1, "%s: %s",
+        assert f.filter(rec("bot.runtime.scheduler", logging.WARNING, "source %s is unreachable"))
+        note = logging.LogRecord("bot.services.pipeline", logging.WARNING, __file__, 1, "%s: %s",
                                  ("congress", "CONGRESS_API_KEY is DEMO_KEY"), None)
         assert f.filter(note) and not f.filter(note)        # a source's note: the first time only
 
@@ -271,7 +277,6 @@ class TestReminders:
     """The daily ``reminders`` job: a deadline change 7 days and 1 day out, alerted once."""
 
     def _ctx(self, db_url, day: datetime) -> Context:
-        from scrapers.records import FR_DOCUMENT, DocumentRecord
         ctx = Context(settings=Settings(db_url=db_url), now_override=day)
         rec = DocumentRecord(kind=FR_DOCUMENT, external_id="2026-11842", title="Remote Access Screening",
                              url="https://www.federalregister.gov/d/2026-11842", source="federal_register",
@@ -283,7 +288,6 @@ class TestReminders:
         return ctx
 
     def test_seven_and_one_day_reminders(self, db_url):
-        from bot.reminders import raise_reminders
         ctx = self._ctx(db_url, datetime(2026, 11, 24, 14, 0, tzinfo=UTC))     # 09:00 ET, Tuesday
         got = raise_reminders(ctx)
         assert sorted(c.headline for c in got) == ["2026-11842 takes effect tomorrow (2026-11-25)",
@@ -302,7 +306,6 @@ class TestReminders:
         ctx.close()
 
     def test_reminders_job_is_recorded(self, db_url):
-        from bot.scheduler import reminders_job
         ctx = self._ctx(db_url, datetime(2026, 11, 24, 14, 0, tzinfo=UTC))
         assert run_job(ctx, "reminders", lambda: reminders_job(ctx)) == "ok"
         assert ctx.repo.job_runs(job_id="reminders")[0]["counts"] == {"reminders": 2}
@@ -310,7 +313,6 @@ class TestReminders:
 
 
 def test_health_and_outbox_jobs_alert_a_long_failure_on_the_console(db_url, capsys):
-    from bot.scheduler import health_job, outbox_job
     ctx = Context(settings=Settings(db_url=db_url, source_alert_after_min=0))
     ctx.repo.source_failed("news", "SourceUnavailable: news: connection refused")
     assert run_job(ctx, "health", lambda: health_job(ctx)) == "ok"
@@ -323,7 +325,6 @@ def test_health_and_outbox_jobs_alert_a_long_failure_on_the_console(db_url, caps
 
 
 def test_digest_job_queues_the_digest_once_a_day(db_url, capsys):
-    from bot.scheduler import digest_job, outbox_job
     ctx = Context(settings=Settings(db_url=db_url), now_override=datetime(2026, 3, 9, 14, 0, tzinfo=UTC))
     assert run_job(ctx, "digest", lambda: digest_job(ctx)) == "ok"
     assert ctx.repo.job_runs(job_id="digest")[0]["counts"] == {"messages": 1}

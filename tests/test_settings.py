@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bot.config import Settings, effective, load_settings, mask, settings_table
+from bot.services.config import Settings, effective, load_settings, mask, settings_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 CONTRACT_DEFAULTS = {

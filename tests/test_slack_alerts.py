@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from slackkit import client_for, make_ctx
 
-from bot.alerts import source_health
-from bot.slack.outbox import flush
+from bot.runtime.delivery import flush
+from bot.services.alerts import source_health
 from storage.repo.base import utcnow
 
 

@@ -137,7 +137,7 @@ def test_a_single_alert_is_its_own_headline():
 
 
 class FakeCompare:
-    """A stand-in shaped like ``bot.compare.CompareResult`` (only the attributes the renderer reads)."""
+    """A stand-in shaped like ``bot.services.compare.CompareResult`` (only the attributes the renderer reads)."""
 
     a_id, b_id = "hr2683-119-ih", "hr2683-119-eh"
 

@@ -7,10 +7,10 @@ import logging
 import time
 
 import pytest
-from slackkit import ADMIN, BOT_TOKEN, SECRET, flagship_bill, http_app, make_ctx
+from slackkit import ADMIN, BOT_TOKEN, SECRET, command_body, flagship_bill, http_app, make_ctx, signed_headers
 
-from bot.digest import MARKER
-from bot.pipeline import route_alerts
+from bot.services.digest import MARKER
+from bot.services.pipeline import route_alerts
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -96,7 +96,6 @@ class TestCompareAndRedline:
 
 class TestSignaturesAndRetries:
     def test_a_forged_signature_is_rejected(self, served, slack_fake):
-        from slackkit import command_body, signed_headers
         body = command_body("/bill", "hr2683-119", slack_fake.response_url("forged"))
         headers = signed_headers(body, content_type=FORM, secret="not-the-secret")
         resp = served.session.post(served.url + "/slack/events", data=body, headers=headers, timeout=5)
@@ -108,7 +107,6 @@ class TestSignaturesAndRetries:
         assert resp.status_code == 401
 
     def test_a_tampered_body_is_rejected(self, served, slack_fake):
-        from slackkit import command_body, signed_headers
         body = command_body("/watch", "list", slack_fake.response_url("t"))
         headers = signed_headers(body, content_type=FORM)
         resp = served.session.post(served.url + "/slack/events", data=body.replace(b"list", b"add+hr1"),

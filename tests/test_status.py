@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.cli import main
-from bot.config import Settings
-from bot.context import Context
-from bot.health import render_status, status_report
-from bot.scheduler import JOB_IDS, run_job
+from bot.frontends.cli import main
+from bot.runtime.scheduler import JOB_IDS, run_job
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.health import render_status, status_report
 
 
 def test_never_polled_is_healthy(db_url, monkeypatch, capsys):

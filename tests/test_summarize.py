@@ -12,7 +12,8 @@ from bot.analysis import offline
 from bot.analysis.billdiff import diff_bills
 from bot.analysis.grounding import check_summary
 from bot.analysis.llm import LLMClient
-from bot.analysis.summarize import Summarizer, diff_payload
+from bot.analysis.summarize import diff_payload
+from bot.services.summarizer import Summarizer
 from scrapers.billtext import parse_bill_text
 from scrapers.records import BillText, Section
 

@@ -3,7 +3,7 @@
 Structured output is asked for with ``response_format`` ``json_schema``; servers that reject
 it are asked again with ``json_object``, then with no ``response_format`` and an explicit
 "reply with JSON only" instruction; whatever comes back, the first JSON object in the text is
-used. Every failure surfaces as :class:`scrapers.errors.LLMError`, and every call, good or
+used. Every failure surfaces as :class:`LLMError`, and every call, good or
 bad, is reported to ``on_call`` (wired to the ``llm_calls`` table by the caller).
 """
 
@@ -16,14 +16,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import openai
-
-from scrapers.errors import LLMError
+from scrapers.errors import LegiswatchError
 
 log = logging.getLogger(__name__)
 
 JSON_MODES = ("json_schema", "json_object", "none")
 OnCall = Callable[..., None]
+
+
+def _sdk():
+    """The ``openai`` package, imported on first use: it costs about 0.6 s at start-up and is
+    needed only when an LLM is configured."""
+    import openai  # noqa: PLC0415 — optional at run time and heavy; see the docstring
+    return openai
+
+
+class LLMError(LegiswatchError):
+    """The LLM failed or returned a reply that failed the grounding check."""
 
 
 @dataclass
@@ -67,11 +76,11 @@ def _ms(started: float) -> int:
 
 
 def _describe_error(exc: Exception, timeout: float) -> str:
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, _sdk().APITimeoutError):
         return f"timeout after {timeout:g}s"
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, _sdk().APIStatusError):
         return f"HTTP {exc.status_code}"
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, _sdk().APIConnectionError):
         return "connection failed"
     return f"{type(exc).__name__}: {exc}"[:300]
 
@@ -88,12 +97,12 @@ class LLMClient:
         self.json_mode = json_mode
         self.on_call = on_call
         self.base_url = base_url
-        self._client = openai.OpenAI(base_url=base_url or None, api_key=api_key or "local",
+        self._client = _sdk().OpenAI(base_url=base_url or None, api_key=api_key or "local",
                                      timeout=self.timeout, max_retries=max_retries)
 
     @classmethod
     def from_settings(cls, settings: Any, on_call: OnCall | None = None) -> LLMClient:
-        """Build from ``bot.config.Settings`` (``OPENAI_*``, ``LEGISWATCH_LLM_*``)."""
+        """Build from ``bot.services.config.Settings`` (``OPENAI_*``, ``LEGISWATCH_LLM_*``)."""
         return cls(settings.openai_base_url or None, settings.openai_api_key or None, settings.llm_model,
                    timeout=settings.llm_timeout, json_mode=settings.llm_json_mode, on_call=on_call)
 
@@ -115,7 +124,7 @@ class LLMClient:
         for k, mode in enumerate(modes):
             try:
                 return self._once(messages, schema, schema_name, mode, purpose, max_tokens)
-            except openai.BadRequestError as exc:
+            except _sdk().BadRequestError as exc:
                 if k + 1 < len(modes):    # most often the server does not know this response_format
                     log.warning("llm: server rejected response_format %s, trying %s", mode, modes[k + 1])
                     self.json_mode = modes[k + 1]
@@ -138,10 +147,10 @@ class LLMClient:
         ptok = ctok = None
         try:
             resp = self._client.chat.completions.create(**kwargs)
-        except openai.BadRequestError as exc:
+        except _sdk().BadRequestError as exc:
             self._report(purpose, None, None, _ms(started), False, _describe_error(exc, self.timeout))
             raise
-        except openai.OpenAIError as exc:
+        except _sdk().OpenAIError as exc:
             err = _describe_error(exc, self.timeout)
             self._report(purpose, None, None, _ms(started), False, err)
             log.warning("llm: %s call failed: %s", purpose, err)

@@ -22,7 +22,7 @@ import threading
 from bot.sandbox.government import GovSandbox
 from bot.sandbox.slack_fake import SlackFake
 
-# settings field → environment variable (``bot.config``; a test keeps the two in step)
+# settings field → environment variable (``bot.services.config``; a test keeps the two in step)
 ENV_NAMES = {"congress_api_url": "LEGISWATCH_CONGRESS_API_URL", "govinfo_url": "LEGISWATCH_GOVINFO_URL",
              "govinfo_api_url": "LEGISWATCH_GOVINFO_API_URL",
              "federal_register_url": "LEGISWATCH_FEDERAL_REGISTER_URL", "bis_url": "LEGISWATCH_BIS_URL",

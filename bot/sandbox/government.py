@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
-from bot.sandbox import DATA_DIR, FakeHandler, LocalServer
+from bot.sandbox.server import DATA_DIR, FakeHandler, LocalServer
 
 CONTENT_TYPES = {
     ".json": "application/json; charset=utf-8",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox import FakeHandler, LocalServer
+from bot.sandbox.server import FakeHandler, LocalServer
 
 MODEL = "fake-model"
 

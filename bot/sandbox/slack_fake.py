@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.sandbox import FakeHandler, LocalServer
+from bot.sandbox.server import FakeHandler, LocalServer
 
 AUTH_TEST = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "Test",
              "url": "https://test.slack.com/", "user": "legiswatch"}

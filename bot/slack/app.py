@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +13,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.context import Context
+from bot.services.context import Context
+from bot.slack import ask, listeners
 
 log = logging.getLogger(__name__)
 
@@ -62,23 +62,6 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
     def on_error(error):
         log.error("unhandled error in a Slack listener: %s: %s", type(error).__name__, error, exc_info=error)
 
-    from bot.slack import listeners
     listeners.register(app, ctx)
-    _register_ask(app, ctx)
-    return app
-
-
-def _register_ask(app: App, ctx: Context) -> None:
-    """Questions and answers (``/ask``, mentions, DMs) live in ``bot.slack.ask`` when installed."""
-    try:
-        ask = importlib.import_module("bot.slack.ask")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.slack.ask":
-            log.exception("bot.slack.ask could not be imported; /ask, mentions and DMs are off")
-        else:
-            log.info("bot.slack.ask is not installed; /ask, mentions and DMs are off")
-        return
-    except ImportError:
-        log.exception("bot.slack.ask could not be imported; /ask, mentions and DMs are off")
-        return
     ask.register(app, ctx)
+    return app

@@ -1,5 +1,5 @@
 """Questions in Slack: ``/ask QUESTION``, @mentions (answered in the mention's thread) and direct
-messages. Thin listeners over ``bot.answer``; every piece of text from outside (the question,
+messages. Thin listeners over ``bot.services.answers``; every piece of text from outside (the question,
 titles, quotes, the answer itself) is escaped, and links come only from stored http(s) URLs.
 
 Slack retries an event it thinks was not delivered; the app's event-id dedupe drops those, and
@@ -13,9 +13,9 @@ import logging
 
 from slack_bolt import App
 
-from bot.answer import EXTRACTIVE, Answer, answer
-from bot.context import Context
-from bot.retrieval import clean_question, day
+from bot.services.answers import EXTRACTIVE, Answer, answer
+from bot.services.context import Context
+from bot.services.retrieval import clean_question, day
 from bot.slack import blocks as bk
 from bot.slack.escape import clip, escape_mrkdwn, link
 

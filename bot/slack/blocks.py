@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from bot.services.digest import DEADLINE_DAYS, deadline_label
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
 
 MAX_BLOCKS = 50
@@ -95,7 +96,7 @@ def user_ref(user: str | None) -> str:
 # ---- status card -----------------------------------------------------------------------------
 
 def status_card(card: dict) -> dict:
-    """The ``/bill`` card from ``bot.status.bill_card`` data."""
+    """The ``/bill`` card from ``bot.services.card.bill_card`` data."""
     name = card.get("short_title") or card.get("title") or card["id"]
     blocks = [header(f"{card['display']} — {name}")]
     lines = []
@@ -244,7 +245,6 @@ def _lines_sections(title: str, lines: list[str]) -> list[dict]:
 
 def digest_blocks(digest) -> list[dict]:
     """All the digest's content blocks (before splitting into messages)."""
-    from bot.digest import DEADLINE_DAYS, deadline_label
     blocks: list[dict] = []
     if digest.empty:
         return [section(f"Nothing new since {_d(digest.start.date())}."

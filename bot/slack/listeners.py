@@ -15,10 +15,16 @@ from datetime import date
 
 from slack_bolt import App
 
-from bot.context import Context
+from bot.services.card import bill_card
+from bot.services.compare import compare
+from bot.services.context import Context
+from bot.services.digest import build_digest, digest_target, queue_digest
+from bot.services.watchlist import parse_args
 from bot.slack import blocks as bk
 from bot.slack.escape import clip, escape_mrkdwn
+from bot.slack.outbox import post_pending
 from scrapers.errors import BadInput, LegiswatchError, NotFound
+from scrapers.ids import parse_bill_id
 
 log = logging.getLogger(__name__)
 BILL_USAGE = "usage: /bill ID — e.g. /bill H.R. 2683, /bill hr2683-119, /bill S. 3519"
@@ -73,7 +79,6 @@ def register(app: App, ctx: Context) -> None:
 
     # ---- /bill ---------------------------------------------------------------------------
     def ack_bill(ack, command):
-        from scrapers.ids import parse_bill_id
         text = (command.get("text") or "").strip()
         try:
             bill = parse_bill_id(text, today=ctx.today())
@@ -83,8 +88,6 @@ def register(app: App, ctx: Context) -> None:
         ack(text=bk.notice(f"Looking up {bill.display}…")["text"])
 
     def answer_bill(respond, command):
-        from bot.status import bill_card
-        from scrapers.ids import parse_bill_id
         text = (command.get("text") or "").strip()
         try:
             parse_bill_id(text, today=ctx.today())
@@ -132,7 +135,6 @@ def register(app: App, ctx: Context) -> None:
 # ---- command bodies -----------------------------------------------------------------------
 
 def _watch(ctx: Context, respond, command: dict) -> None:
-    from bot.watchlist import parse_args
     args = split_args(command.get("text"))
     action = args[0].lower() if args else ""
     if action in ("", "list", "ls"):
@@ -171,11 +173,6 @@ def _compare(ctx: Context, respond, command: dict) -> None:
         parts = split_args(text)
     if len(parts) != 2:
         raise BadInput("give two versions or bills" if text else "compare what?")
-    try:
-        from bot.compare import compare
-    except ImportError:
-        _reply(respond, bk.error("Comparing versions is not available in this installation yet."))
-        return
     result = compare(ctx, parts[0], parts[1])
     url = None
     base = ctx.settings.redline_base_url.rstrip("/")
@@ -185,7 +182,6 @@ def _compare(ctx: Context, respond, command: dict) -> None:
 
 
 def _digest(ctx: Context, respond, command: dict, client) -> None:
-    from bot.digest import build_digest, digest_target, post_digest
     args = split_args(command.get("text"))
     post = bool(args) and args[0].lower() == "post"
     rest = args[1:] if post else args
@@ -209,9 +205,8 @@ def _digest(ctx: Context, respond, command: dict, client) -> None:
     if target == "console":
         _reply(respond, bk.error("No channel to post to: set LEGISWATCH_DIGEST_CHANNEL."))
         return
-    queued = post_digest(ctx, digest)
-    from bot.slack.outbox import flush
-    flush(ctx, client=client)
+    queued = queue_digest(ctx, digest, bk.digest_messages(digest))
+    post_pending(ctx, client=client)
     text = (f"Digest posted to {bk.channel_ref(target)} ({queued} message{'s' if queued != 1 else ''})."
             if queued else "Today's digest was already posted.")
     _reply(respond, {"text": text, "blocks": [bk.section(text)]})

@@ -1,9 +1,9 @@
-"""Outbox delivery: pending deliveries → Slack (or the console).
+"""Outbox delivery to Slack: pending deliveries for Slack channels → ``chat.postMessage``.
 
 Each delivery row is unique per (target, purpose, ref), so an alert is queued once; here each is
 *claimed* before it is posted and marked sent after, so it is posted once even across restarts
-(``release_stale_sending`` returns the claims of a crashed run) and with several instances (a
-lease lets one flush run at a time). Alerts pending for one channel go out as one grouped
+and with several instances (``bot/services/outbox.py``: one flush at a time, stale claims
+released). Console deliveries are printed by ``bot/runtime/delivery.py``. Alerts pending for one channel go out as one grouped
 message; posting is paced to one message per second per channel; a 429 is honoured
 (``Retry-After``: a short wait inline, a long one as the delivery's ``not_before``); other errors
 back off and give up after ``MAX_ATTEMPTS``.
@@ -12,21 +12,20 @@ back off and give up after ``MAX_ATTEMPTS``.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TextIO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.alerts import ALERT_PURPOSES, MAX_ITEMS_PER_MESSAGE, AlertGroup, group_alerts
-from bot.context import Context
+from bot.services.alerts import ALERT_PURPOSES, MAX_ITEMS_PER_MESSAGE, AlertGroup, group_alerts
+from bot.services.context import Context
+from bot.services.outbox import outbox_lease
 from bot.slack import blocks as bk
+from storage.repo import ChangeInfo
 from storage.repo.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,6 @@ PACE_SECONDS = 1.0               # chat.postMessage: about one message per secon
 INLINE_RETRY_MAX = 3.0           # a Retry-After up to this is waited out within the flush
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)
-LEASE = "outbox"
-LEASE_TTL = timedelta(minutes=5)
 FALLBACK_ERRORS = {"invalid_blocks", "msg_blocks_too_long", "invalid_blocks_format"}
 
 _pace_lock = threading.Lock()
@@ -58,36 +55,31 @@ def outbox_client(ctx: Context, client: WebClient | None = None) -> WebClient:
                      logger=base.logger)
 
 
-def flush(ctx: Context, *, client: WebClient | None = None, sleep: Callable[[float], None] = time.sleep,
-          console: TextIO | None = None, clock: Callable[[], datetime] = utcnow) -> int:
-    """Deliver what is pending; returns the number of deliveries marked sent.
+def post_pending(ctx: Context, *, client: WebClient | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], datetime] = utcnow, leased: bool = False) -> int:
+    """Post what is pending for Slack channels; returns the number of deliveries marked sent.
 
-    ``console`` receives deliveries whose target is ``"console"`` (left pending without it);
-    ``sleep`` and ``clock`` are injectable for tests."""
-    repo = ctx.repo
-    holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-    if not repo.take_lease(LEASE, holder, LEASE_TTL):
-        log.info("outbox: another flush holds the lease; skipping")
+    Takes the outbox lease unless the caller holds it (``leased``); ``sleep`` and ``clock`` are
+    injectable for tests."""
+    if leased:
+        return _post_all(ctx, client, sleep, clock)
+    with outbox_lease(ctx) as held:
+        return _post_all(ctx, client, sleep, clock) if held else 0
+
+
+def _post_all(ctx: Context, client: WebClient | None, sleep: Callable[[float], None],
+              clock: Callable[[], datetime]) -> int:
+    pending = [d for d in ctx.repo.pending_deliveries(now=clock()) if d["target"] != "console"]
+    if not pending:
         return 0
-    try:
-        # Holding the lease, no other flush is running: every claim made before now is a crashed run's.
-        repo.release_stale_sending(older_than=timedelta(0))
-        sent = 0
-        if console is not None:
-            from bot.console import flush_console
-            sent += flush_console(ctx, console)
-        pending = [d for d in repo.pending_deliveries(now=clock()) if d["target"] != "console"]
-        if not pending:
-            return sent
-        if client is None and not ctx.settings.slack_enabled:
-            log.warning("outbox: %d Slack deliveries pending but Slack is not configured", len(pending))
-            return sent
-        web = outbox_client(ctx, client)
-        for target in dict.fromkeys(d["target"] for d in pending):
-            sent += _flush_channel(ctx, web, target, [d for d in pending if d["target"] == target], sleep, clock)
-        return sent
-    finally:
-        repo.release_lease(LEASE, holder)
+    if client is None and not ctx.settings.slack_enabled:
+        log.warning("outbox: %d Slack deliveries pending but Slack is not configured", len(pending))
+        return 0
+    web = outbox_client(ctx, client)
+    sent = 0
+    for target in dict.fromkeys(d["target"] for d in pending):
+        sent += _flush_channel(ctx, web, target, [d for d in pending if d["target"] == target], sleep, clock)
+    return sent
 
 
 def _flush_channel(ctx: Context, web: WebClient, target: str, deliveries: list[dict],
@@ -144,7 +136,6 @@ def _alert_message(repo, group: AlertGroup) -> dict:
 
 
 def _missing_change(d: dict):
-    from storage.repo import ChangeInfo
     text = (d.get("payload") or {}).get("text") or f"alert {d['ref']}"
     return ChangeInfo(id=0, key=d["ref"], kind="note", subject=text, headline=text, materiality="normal",
                       change_date=None, detected_at=utcnow())

@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import create_server
 
-from bot.context import Context
+from bot.services.compare import compare
+from bot.services.context import Context
 from scrapers.errors import BadInput, LegiswatchError, NotFound
 
 log = logging.getLogger(__name__)
@@ -111,10 +113,6 @@ def _health(ctx: Context, start_response):
 
 def _redline(ctx: Context, start_response, a: str, b: str):
     try:
-        from bot.compare import compare
-    except ImportError:
-        return _text(start_response, "404 Not Found", "comparison is not available\n")
-    try:
         html = compare(ctx, a, b).html
     except BadInput as exc:
         return _text(start_response, "400 Bad Request", f"{exc}\n")
@@ -184,7 +182,6 @@ class HttpServer:
 def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8) -> HttpServer:
     """A waitress server for the WSGI app, bound but not yet running: call ``.run()`` (blocks)
     and ``.close()``; ``.effective_port`` is the bound port (``port=0`` picks a free one)."""
-    from waitress import create_server
     if not ctx.settings.slack_signing_secret:
         raise BadInput("HTTP mode needs SLACK_SIGNING_SECRET (Slack app → Basic Information → Signing Secret)")
     server = create_server(make_wsgi(app, ctx), host=host, port=port, threads=threads, ident="legiswatch",

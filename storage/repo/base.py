@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,7 +42,6 @@ def _default(o: Any):
     if isinstance(o, bytes):
         return o.decode("utf-8", "replace")
     if hasattr(o, "__dataclass_fields__"):
-        from dataclasses import asdict
         return asdict(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from scrapers.ids import DISPLAY_TYPES, parse_bill_id
 from scrapers.records import (
     ACTION,
     BILL,
@@ -295,7 +296,6 @@ def stage_headline(short: str, stage: str, tally: str | None) -> str:
 
 
 def _short(bill: Bill) -> str:
-    from scrapers.ids import DISPLAY_TYPES
     return f"{DISPLAY_TYPES.get(bill.type, bill.type.upper())} {bill.number}"
 
 
@@ -309,7 +309,6 @@ def _action(r: BillAction) -> ActionRecord:
 
 
 def _bill_blurb(rec: BillRecord) -> str:
-    from scrapers.ids import parse_bill_id
     bid = parse_bill_id(rec.bill_id)
     sponsor = rec.sponsor.get("name", "") if rec.sponsor else ""
     return " ".join(filter(None, [bid.display, rec.short_title, rec.title, f"Sponsor: {sponsor}" if sponsor else "",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from scrapers.records import (
@@ -21,7 +21,8 @@ from scrapers.records import (
     BillRecord,
     DocumentRecord,
 )
-from storage.models import Change, Deadline, Document, DocumentVersion, Passage
+from scrapers.records import Passage as P
+from storage.models import Change, Deadline, Delivery, Document, DocumentVersion, Passage
 from storage.repo.base import ChangeInfo, dumps, sha256
 
 
@@ -257,14 +258,10 @@ class DocumentsMixin:
 
     def counts(self) -> dict[str, int]:
         """Rows per table (status, tests, benchmarks)."""
-        from sqlalchemy import func
-
-        from storage.models import Delivery, SQLModel
         out = {}
         with self.tx() as s:
             for model in (Document, DocumentVersion, Passage, Change, Delivery, Deadline):
                 out[model.__tablename__] = s.exec(select(func.count()).select_from(model)).one()
-        del SQLModel
         return out
 
     def changes(self, *, since: datetime | None = None, kinds: Iterable[str] | None = None,
@@ -345,7 +342,6 @@ class _Skip:
 
 
 def _whole(rec: DocumentRecord):
-    from scrapers.records import Passage as P
     return P(anchor="", heading=rec.title, text=rec.text or "")
 
 

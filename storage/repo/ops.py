@@ -6,10 +6,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import col, select
 
-from storage.models import Delivery, JobRun, KeyValue, Lease, SlackEvent, Source, WatchEvent, WatchItem
+from storage.models import (
+    Change,
+    Delivery,
+    JobRun,
+    KeyValue,
+    Lease,
+    SlackEvent,
+    Source,
+    WatchEvent,
+    WatchItem,
+)
 from storage.repo.base import SourceState, aware, dumps, utcnow
 
 
@@ -244,12 +254,10 @@ class OpsMixin:
         """Size of the database on a server backend (SQLite: measure the file instead)."""
         if self.dialect != "postgresql":
             return None
-        from sqlalchemy import text
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
 
     def count_pending(self) -> dict[str, int]:
-        from storage.models import Change
         with self.tx() as s:
             return {
                 "summaries": s.exec(select(func.count()).select_from(Change)

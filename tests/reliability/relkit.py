@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Settings
+from bot.services.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 WATCHLIST = ROOT / "watchlist.toml"

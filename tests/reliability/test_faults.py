@@ -15,12 +15,13 @@ after the listing), so "nothing partial" is really tested.
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from relkit import NOW, SECRET_KEY, db_path, settings_for, snapshot, source_of_documents
 
-from bot.context import Context
-from bot.pipeline import SOURCES, poll
+from bot.services.context import Context
+from bot.services.pipeline import SOURCES, poll
 
 pytestmark = pytest.mark.reliability
 
@@ -145,7 +146,6 @@ def test_a_transient_fault_is_retried_within_the_poll(name, module_sandbox, db_u
 
 def test_failures_accumulate_and_a_long_retry_after_gives_up_at_once(module_sandbox, db_url):
     """Three failing polls count three; a Retry-After beyond the budget is not waited for."""
-    import time
 
     sb = module_sandbox
     ctx = Context(settings=settings_for(sb, db_url), now_override=NOW)

@@ -25,9 +25,9 @@ from relkit import NOW, db_path, settings_for
 from slackkit import ADMIN, BOT_TOKEN, SECRET, command_body, event_body
 from test_slack_edges import ProductionApp
 
-from bot.context import Context
-from bot.pipeline import poll
 from bot.sandbox.government import GovSandbox
+from bot.services.context import Context
+from bot.services.pipeline import poll
 
 pytestmark = pytest.mark.reliability
 log = logging.getLogger(__name__)

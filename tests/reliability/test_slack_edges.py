@@ -16,12 +16,17 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+import requests
 from relkit import NOW, db_path, settings_for
 from slackkit import ADMIN, BOT_TOKEN, SECRET, client_for, event_body, signed_headers
 
-from bot.context import Context
-from bot.pipeline import poll
+from bot.runtime.delivery import flush, post_digest
 from bot.sandbox.government import GovSandbox
+from bot.services.context import Context
+from bot.services.digest import build_digest
+from bot.services.pipeline import poll
+from bot.slack.app import build_app
+from bot.slack.server import serve_http
 from storage.repo.base import utcnow
 
 pytestmark = pytest.mark.reliability
@@ -69,10 +74,7 @@ class ProductionApp:
     production retry handlers), pointed at the Slack fake through the settings."""
 
     def __init__(self, ctx) -> None:
-        import requests
 
-        from bot.slack.app import build_app
-        from bot.slack.server import serve_http
         self.server = serve_http(build_app(ctx), ctx, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -180,7 +182,6 @@ def _alerts(ctx, channels: list[str], per_channel: int) -> dict[str, str]:
 
 
 def _flush_until_done(ctx, fake, clock: _Clock, rounds: int = 40) -> None:
-    from bot.slack.outbox import flush
     for _ in range(rounds):
         flush(ctx, client=client_for(fake), sleep=lambda s: clock.advance(s), clock=clock, console=io.StringIO())
         if not ctx.repo.pending_deliveries(now=clock.now + timedelta(days=1)):
@@ -204,7 +205,6 @@ def test_a_slack_429_storm_posts_every_alert_once(ctx, slack_fake):
 
 
 def test_post_message_failing_mid_digest_posts_every_part_once(ctx, slack_fake):
-    from bot.digest import build_digest, post_digest
     for i in range(150):                                 # a long week: the digest needs several messages
         c = ctx.repo.add_change(key=f"long:{i}", kind="press_release", subject=f"long-{i}", materiality="normal",
                                 headline=f"Digest item {i:02d}: " + "a long headline about export controls " * 6)

@@ -13,9 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.context import Context
-from bot.watchlist import build_watch, channel_for
+from bot.analysis.billdiff import diff_bills
+from bot.services.context import Context
+from bot.services.watchlist import build_watch, channel_for
+from scrapers.bis import BisSource
+from scrapers.congress import CongressClient, CongressSource
 from scrapers.errors import LegiswatchError, SourceRateLimited
+from scrapers.federal_register import FederalRegisterSource
+from scrapers.govinfo import GovinfoClient
+from scrapers.http import PoliteSession
+from scrapers.news import NewsSource
+from scrapers.public_inspection import PublicInspectionSource, withdrawn
 from scrapers.records import BILL, BILL_TEXT, CursorUpdate, SourceNote, billtext_from_dict
 from storage.repo import ChangeInfo
 
@@ -37,7 +45,6 @@ class SourceReport:
 
 
 def make_session(ctx: Context, name: str, *, min_interval: float = 0.0):
-    from scrapers.http import PoliteSession
     s = ctx.settings
     return PoliteSession(source=name, timeout=s.http_timeout, retries=s.http_retries,
                          retry_after_max=s.retry_after_max, max_bytes=int(s.max_response_mb * 1024 * 1024),
@@ -48,22 +55,16 @@ def build_source(ctx: Context, name: str, session):
     """The scraper object for ``name``, pointed at the configured base URL."""
     s = ctx.settings
     if name == "congress":
-        from scrapers.congress import CongressClient, CongressSource
-        from scrapers.govinfo import GovinfoClient
         client = CongressClient(session, s.congress_api_url, s.congress_api_key, govinfo_url=s.govinfo_url)
         govinfo = GovinfoClient(session, s.govinfo_url, s.govinfo_api_url, s.congress_api_key)
         return CongressSource(client, govinfo, demo_key=s.demo_key, now=ctx.now)
     if name == "federal_register":
-        from scrapers.federal_register import FederalRegisterSource
         return FederalRegisterSource(session, s.federal_register_url)
     if name == "public_inspection":
-        from scrapers.public_inspection import PublicInspectionSource
         return PublicInspectionSource(session, s.federal_register_url)
     if name == "bis":
-        from scrapers.bis import BisSource
         return BisSource(session, s.bis_url)
     if name == "news":
-        from scrapers.news import NewsSource
         return NewsSource(session, s.news_search_url)
     raise LegiswatchError(f"unknown source {name!r} (sources: {', '.join(SOURCES)})")
 
@@ -154,7 +155,6 @@ def _commit(ctx: Context, name: str, batch: list, cursor: dict | None, old_curso
 
 
 def _withdrawn(ctx: Context, previous: list[str], current: list[str]) -> list[ChangeInfo]:
-    from scrapers.public_inspection import withdrawn
     published = {d["external_id"] for d in ctx.repo.documents("fr_document")}
     out = []
     for number in withdrawn(previous, current, published):
@@ -211,7 +211,6 @@ def previous_text(ctx: Context, bill_id: str, version_id: str) -> tuple[dict | N
 
 
 def _grade_text_version(ctx: Context, c: ChangeInfo) -> None:
-    from bot.analysis.billdiff import diff_bills
     bill_id = c.bill_id or c.subject.rsplit("-", 1)[0]
     prev, this = previous_text(ctx, bill_id, c.subject)
     if this is None:

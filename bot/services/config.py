@@ -7,6 +7,7 @@ checks that every name appears there).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +137,6 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
 
 def mask_url_password(url: str) -> str:
     """``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``."""
-    import re
     return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
 
 

@@ -5,121 +5,53 @@ own ``job_runs`` table. One scheduler per SQLite database (an ``fcntl`` lock fil
 PostgreSQL each job run takes a lease ``job:<id>`` instead, so several instances may run.
 
 Every job body goes through :func:`run_job`, which records the run and never lets an exception
-reach APScheduler. Cadences come from settings; :func:`next_fire_times` computes the next runs
-from the same triggers without starting anything (``legiswatch status`` uses it).
+reach APScheduler. Cadences come from settings through the triggers of ``bot/services/schedule.py``, which
+``legiswatch status`` reads too.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import socket
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import make_url
 
-from bot.config import Settings
-from bot.context import Context
-from scrapers.errors import SchedulerLocked
+from bot.runtime.delivery import flush, post_digest
+from bot.services.alerts import source_health
+from bot.services.config import Settings
+from bot.services.context import Context
+from bot.services.digest import build_digest
+from bot.services.pipeline import poll_source
+from bot.services.reminders import raise_reminders
+from bot.services.schedule import JOB_IDS, POLL_SOURCES, build_triggers, next_fire_times, poll_interval
+from bot.services.summaries import summarize_pending
+from scrapers.errors import StorageError
 
 log = logging.getLogger(__name__)
 
-POLL_SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news")
-JOB_IDS = tuple(f"poll:{s}" for s in POLL_SOURCES) + ("summaries", "reminders", "outbox", "health", "digest")
-DEMO_KEY_SLOWDOWN = 4
-SUMMARIES_EVERY_MIN = 5
-HEALTH_EVERY_MIN = 5
-OUTBOX_EVERY_S = 30
-REMINDER_HOUR = 8
-DAY_HOURS = (7, 22)          # Congress "day" cadence: weekdays 07:00–22:00
-PI_HOURS = (8, 19)           # public inspection: weekdays 08:00–19:00
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+__all__ = ["JOB_IDS", "POLL_SOURCES", "SchedulerLocked", "build_scheduler", "catch_up", "next_fire_times"]
 
 
-# ---- triggers (pure) -----------------------------------------------------------------------
-
-def _every(minutes: int, hours: list[int], days: str, tz: ZoneInfo, offset: int = 0) -> CronTrigger:
-    """A cron trigger firing about every ``minutes`` within ``hours`` on ``days``.
-
-    Under an hour: ``minute=offset-59/N`` in each listed hour. An hour or more: every
-    ``round(N/60)``-th listed hour, at ``offset`` past (hours are listed in firing order, so a
-    night that wraps past midnight keeps its spacing).
-    """
-    minutes = max(1, int(minutes))
-    if minutes < 60:
-        return CronTrigger(day_of_week=days, hour=",".join(map(str, sorted(hours))),
-                           minute=f"{offset % minutes}-59/{minutes}", timezone=tz)
-    step = max(1, round(minutes / 60))
-    picked = sorted(hours[::step])
-    return CronTrigger(day_of_week=days, hour=",".join(map(str, picked)), minute=offset % 60, timezone=tz)
-
-
-def congress_minutes(settings: Settings) -> tuple[int, int]:
-    """(day, off-hours) Congress cadence in minutes; ×4 slower on DEMO_KEY."""
-    k = DEMO_KEY_SLOWDOWN if settings.demo_key else 1
-    return settings.congress_interval_min * k, settings.congress_offhours_interval_min * k
-
-
-def poll_interval(settings: Settings, name: str) -> timedelta:
-    """How stale a source may get before catch-up polls it at start-up."""
-    minutes = {"congress": congress_minutes(settings)[0], "federal_register": 24 * 60,
-               "public_inspection": settings.public_inspection_interval_min,
-               "bis": settings.bis_interval_min, "news": settings.news_interval_min}[name]
-    return timedelta(minutes=minutes)
-
-
-def build_triggers(settings: Settings, now: datetime | None = None) -> dict[str, BaseTrigger]:
-    """Every job id → its trigger, in ``settings.timezone``. ``now`` anchors interval triggers."""
-    tz = ZoneInfo(settings.timezone)
-    day_m, night_m = congress_minutes(settings)
-    day = list(range(*DAY_HOURS))
-    night = list(range(DAY_HOURS[1], 24)) + list(range(0, DAY_HOURS[0]))   # 22, 23, 0 … 6
-    start = (now or datetime.now(UTC)).astimezone(tz)
-    return {
-        "poll:congress": OrTrigger([_every(day_m, day, "mon-fri", tz),
-                                    _every(night_m, night, "mon-fri", tz),
-                                    _every(night_m, list(range(24)), "sat,sun", tz)]),
-        "poll:federal_register": CronTrigger(day_of_week="mon-fri", hour=settings.federal_register_hour,
-                                             minute=5, timezone=tz),
-        "poll:public_inspection": _every(settings.public_inspection_interval_min, list(range(*PI_HOURS)),
-                                         "mon-fri", tz, offset=1),
-        "poll:bis": _every(settings.bis_interval_min, list(range(24)), "*", tz, offset=10),
-        "poll:news": _every(settings.news_interval_min, list(range(24)), "*", tz, offset=20),
-        "summaries": CronTrigger(minute=f"2-59/{SUMMARIES_EVERY_MIN}", timezone=tz),
-        "reminders": CronTrigger(hour=REMINDER_HOUR, minute=0, timezone=tz),
-        "outbox": IntervalTrigger(seconds=OUTBOX_EVERY_S, start_date=start, timezone=tz),
-        "health": CronTrigger(minute=f"*/{HEALTH_EVERY_MIN}", timezone=tz),
-        "digest": CronTrigger.from_crontab(settings.digest_cron, timezone=tz),
-    }
-
-
-def next_fire_times(settings: Settings, now: datetime) -> dict[str, datetime]:
-    """Job id → next run after ``now`` (aware, in the configured timezone). Starts nothing."""
-    out = {}
-    for job_id, trigger in build_triggers(settings, now).items():
-        nxt = trigger.get_next_fire_time(None, now.astimezone(ZoneInfo(settings.timezone)))
-        if job_id == "outbox":
-            nxt = (now + timedelta(seconds=OUTBOX_EVERY_S)).astimezone(ZoneInfo(settings.timezone))
-        if nxt is not None:
-            out[job_id] = nxt
-    return out
+class SchedulerLocked(StorageError):
+    """Another scheduler already runs on this database."""
 
 
 # ---- one scheduler per SQLite database -------------------------------------------------------
 
 def lock_path(db_url: str) -> Path | None:
     """``<db>.scheduler.lock`` for a SQLite file; None for PostgreSQL or an in-memory database."""
-    from sqlalchemy.engine import make_url
     url = make_url(db_url)
     if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
         return None
@@ -134,7 +66,6 @@ class SchedulerLock:
         self._fh = None
 
     def acquire(self) -> SchedulerLock:
-        import fcntl
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 — held for the process lifetime
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -155,7 +86,6 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._fh is not None:
-            import fcntl
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
@@ -236,9 +166,9 @@ class QuietRepeats(logging.Filter):
         self.notes: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "bot.pipeline" and str(record.msg).startswith("source %s failed"):
+        if record.name == "bot.services.pipeline" and str(record.msg).startswith("source %s failed"):
             return False
-        if record.name == "bot.pipeline" and record.msg == "%s: %s":
+        if record.name == "bot.services.pipeline" and record.msg == "%s: %s":
             text = record.getMessage()
             if text in self.notes:
                 return False
@@ -251,7 +181,6 @@ class QuietRepeats(logging.Filter):
 # ---- the jobs ------------------------------------------------------------------------------------
 
 def poll_job(ctx: Context, name: str, notices: SourceNotices):
-    from bot.pipeline import poll_source
     report = poll_source(ctx, name, force=False)
     notices.seen(report)
     counts = {"records": report.records, "changes": len(report.changes), "requests": report.requests}
@@ -261,33 +190,27 @@ def poll_job(ctx: Context, name: str, notices: SourceNotices):
 
 
 def summaries_job(ctx: Context) -> dict:
-    from bot.summaries import summarize_pending
     return {"summarized": summarize_pending(ctx)}
 
 
 def reminders_job(ctx: Context) -> dict:
-    from bot.reminders import raise_reminders
     return {"reminders": len(raise_reminders(ctx))}
 
 
 def outbox_job(ctx: Context, slack_client=None) -> dict:
     """Deliver pending alerts and digests: to Slack, and console ones printed on stdout."""
-    import sys
 
-    from bot.slack.outbox import flush
     n = flush(ctx, client=slack_client, console=sys.stdout)
     sys.stdout.flush()
     return {"delivered": n}
 
 
 def health_job(ctx: Context) -> dict:
-    from bot.alerts import source_health
     result = source_health(ctx)
     return {"alerts": len(result) if isinstance(result, list | tuple) else int(result or 0)}
 
 
 def digest_job(ctx: Context) -> dict:
-    from bot.digest import build_digest, post_digest
     return {"messages": post_digest(ctx, build_digest(ctx))}
 
 

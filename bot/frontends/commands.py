@@ -1,16 +1,28 @@
-"""CLI command handlers: parse nothing, call the services, print. Each returns an exit code."""
+"""CLI command handlers: parse nothing, call the services, print. Each returns an exit code.
+
+Each handler imports the services it needs when it runs, so ``legiswatch --help`` and a command
+load only what that command uses (the one place imports inside functions are allowed)."""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from bot.cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, print_json
-from bot.context import Context
+from bot.frontends.output import EXIT_BAD, EXIT_FAIL, EXIT_OK, print_json
 from scrapers.errors import BadInput
+
+if TYPE_CHECKING:
+    from bot.services.context import Context
+
+
+def make_context() -> Context:
+    """The context for one command, from the environment and ``.env``."""
+    from bot.services.context import Context
+    return Context()
 
 
 def cmd_config(ctx: Context, args) -> int:
-    from bot.config import effective
+    from bot.services.config import effective
     width = max(len(n) for n, _, _ in effective(ctx.settings))
     for name, value, help_ in effective(ctx.settings):
         print(f"{name:<{width}}  {value or '—'}    # {help_}")
@@ -27,7 +39,7 @@ def cmd_db(ctx: Context, args) -> int:
         return EXIT_FAIL
     finally:
         engine.dispose()
-    from bot.config import mask_url_password
+    from bot.services.config import mask_url_password
     print(f"database {mask_url_password(ctx.settings.db_url)} ({backend(engine)}) is at revision {rev}")
     return EXIT_OK
 
@@ -35,7 +47,7 @@ def cmd_db(ctx: Context, args) -> int:
 def cmd_watch(ctx: Context, args) -> int:
     from pathlib import Path
 
-    from bot import watchlist
+    from bot.services import watchlist
     repo = ctx.repo
     if args.action == "list":
         items = repo.watch_items()
@@ -69,13 +81,13 @@ def cmd_watch(ctx: Context, args) -> int:
 
 
 def cmd_poll(ctx: Context, args) -> int:
-    from bot.pipeline import SOURCES, poll
+    from bot.services.pipeline import SOURCES, poll
     names = args.sources or list(SOURCES)
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise BadInput(f"unknown source {unknown[0]!r} (sources: {', '.join(SOURCES)})")
     if args.since:
-        from bot.progress import backfill
+        from bot.frontends.progress import backfill
         reports = backfill(ctx, names, args.since)
     else:
         reports = poll(ctx, names)
@@ -92,24 +104,20 @@ def cmd_poll(ctx: Context, args) -> int:
 
 def _after_poll(ctx: Context) -> None:
     """Summaries and console alerts after a manual poll (the scheduler runs these as jobs)."""
-    from bot.summaries import summarize_pending
+    from bot.services.summaries import summarize_pending
     summarize_pending(ctx)
     _deliver(ctx)
 
 
 def _deliver(ctx: Context) -> None:
     """Send what the outbox holds now: to Slack when configured, else print it."""
-    if ctx.settings.slack_enabled:
-        from bot.slack.outbox import flush
-        flush(ctx)
-    else:
-        from bot.console import flush_console
-        flush_console(ctx, sys.stdout)
+    from bot.runtime.delivery import deliver_now
+    deliver_now(ctx, out=sys.stdout)
 
 
 def cmd_bill(ctx: Context, args) -> int:
-    from bot.console import render_card
-    from bot.status import bill_card
+    from bot.frontends.console import render_card
+    from bot.services.card import bill_card
     card = bill_card(ctx, " ".join(args.id))
     if args.json:
         print_json(card)
@@ -119,7 +127,7 @@ def cmd_bill(ctx: Context, args) -> int:
 
 
 def cmd_compare(ctx: Context, args) -> int:
-    from bot.compare import compare
+    from bot.services.compare import compare
     result = compare(ctx, args.a, args.b)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as fh:
@@ -132,12 +140,13 @@ def cmd_compare(ctx: Context, args) -> int:
 
 
 def cmd_digest(ctx: Context, args) -> int:
-    from bot.digest import build_digest, post_digest
+    from bot.runtime.delivery import post_digest
+    from bot.services.digest import build_digest
     digest = build_digest(ctx, since=args.since)
     if args.json:
         print_json(digest.to_dict())
     elif not args.post:
-        from bot.digest import render_text
+        from bot.services.digest import render_text
         print(render_text(digest))
     if args.post:
         n = post_digest(ctx, digest)
@@ -147,7 +156,7 @@ def cmd_digest(ctx: Context, args) -> int:
 
 
 def cmd_ask(ctx: Context, args) -> int:
-    from bot.answer import answer, render_text
+    from bot.services.answers import answer, render_text
     result = answer(ctx, " ".join(args.question), where="cli")
     if args.json:
         print_json(result.to_dict())
@@ -157,17 +166,17 @@ def cmd_ask(ctx: Context, args) -> int:
 
 
 def cmd_chat(ctx: Context, args) -> int:
-    from bot.chat import run_chat
+    from bot.frontends.chat import run_chat
     return run_chat(ctx, sys.stdin, sys.stdout)
 
 
 def cmd_run(ctx: Context, args) -> int:
-    from bot.runner import run
+    from bot.runtime.runner import run
     return run(ctx, http_port=args.http, host=args.host)
 
 
 def cmd_status(ctx: Context, args) -> int:
-    from bot.health import render_status, status_report
+    from bot.services.health import render_status, status_report
     report = status_report(ctx)
     if args.json:
         print_json(report)
@@ -177,7 +186,7 @@ def cmd_status(ctx: Context, args) -> int:
 
 
 def cmd_demo(ctx: Context, args) -> int:
-    from bot.demo import run_demo
+    from bot.frontends.demo import run_demo
     return run_demo(ctx, sys.stdout)
 
 

@@ -13,8 +13,8 @@ from datetime import date
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bot.context import Context
-from bot.pipeline import SourceReport, poll
+from bot.services.context import Context
+from bot.services.pipeline import SourceReport, poll
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The digest service: what changed since the last posted digest, as plain data (no Slack).
 
 Scope (the contract, "Digest scope"): changes *detected* since the previous posted digest (the
-``digest_last_posted`` marker, moved only by :func:`post_digest`) or since ``--since``; changes whose
+``digest_last_posted`` marker, moved only by :func:`queue_digest`) or since ``--since``; changes whose
 own date is more than 30 days older than that start are left out, so a backfill never floods it.
 Deadlines in the next 14 days are always listed. Most important first: high, then normal; low
 is only counted. New bills matching watched terms are offered for watching.
@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
+from bot.services.context import Context
+from scrapers.ids import parse_bill_id
 from storage.repo import ChangeInfo
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,6 @@ def _item(repo, c: ChangeInfo) -> DigestItem:
     if url:
         links.append({"label": _link_label(c), "url": url})
     if c.bill_id or c.kind == "new_matching_bill":
-        from scrapers.ids import parse_bill_id
         try:
             bill = parse_bill_id(c.bill_id or c.subject)
             congress_url = bill.congress_gov_url()
@@ -202,18 +202,13 @@ def digest_target(ctx: Context) -> str:
     return "console"
 
 
-def post_digest(ctx: Context, digest: Digest) -> int:
-    """Queue the digest for delivery (several messages when long) and move the marker.
+def queue_digest(ctx: Context, digest: Digest, messages: list[dict]) -> int:
+    """Queue the digest, rendered as ``messages`` for its target, and move the marker.
 
     Parts are outbox deliveries (purpose ``digest``, refs ``digest-YYYY-MM-DD-partN``), so a digest
     queued twice on the same day is posted once. Returns the number of messages newly queued."""
     target = digest_target(ctx)
     day = ctx.today().isoformat()
-    if target == "console":
-        messages = [{"text": render_text(digest)}]
-    else:
-        from bot.slack.blocks import digest_messages
-        messages = digest_messages(digest)
     queued = 0
     for n, message in enumerate(messages, start=1):
         queued += ctx.repo.enqueue(target=target, purpose="digest", ref=f"digest-{day}-part{n}", payload=message)

@@ -1,7 +1,7 @@
 """Questions answered from the stored record, with numbered citations (plain data, no Slack).
 
 Status, deadline and "what changed" questions are answered from the structured record
-(``bot.answer_record``). Everything else is answered from retrieved passages: by the LLM when
+(``bot.services.record_answers``). Everything else is answered from retrieved passages: by the LLM when
 one is configured (passages numbered and fenced as data, the reply grounding-checked, retried
 once, else replaced), otherwise extractively (exact sentences from the best passages). When
 the record does not support an answer, the answer says so and lists the closest sources.
@@ -16,9 +16,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer_record import Draft, change_draft, deadline_draft, document_change_draft, status_draft
-from bot.context import Context
-from bot.retrieval import (
+import prompts
+from bot.analysis.grounding import check_answer
+from bot.services.context import Context
+from bot.services.record_answers import (
+    Draft,
+    change_draft,
+    deadline_draft,
+    document_change_draft,
+    status_draft,
+)
+from bot.services.retrieval import (
     CHANGE,
     DEADLINE,
     STATUS,
@@ -30,6 +38,7 @@ from bot.retrieval import (
     retrieve,
     understand,
 )
+from prompts import data_block
 from scrapers.errors import LegiswatchError
 from scrapers.ids import find_bill_ids
 from storage.search import Hit, plan
@@ -199,13 +208,11 @@ def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
 # ---- the LLM path ---------------------------------------------------------------------------
 
 def _passage_block(n: int, h: Hit) -> str:
-    from prompts import data_block
     head = f"[{n}] {h.title} — {cite_hit(n, h).ref}" + (f" ({day(h.doc_date)})" if h.doc_date else "")
     return f"{head}\n{data_block(h.text, f'passage {n}')}"
 
 
 def _llm_problems(text: str, sources: list[str], stages: dict) -> list[str]:
-    from bot.analysis.grounding import check_answer
     problems = list(check_answer(text, sources))
     if not re.search(r"\[\d+\]", text) and not _SAYS_NOTHING.search(text):
         problems.append("the answer cites no passage; cite every claim like [1]")
@@ -215,7 +222,6 @@ def _llm_problems(text: str, sources: list[str], stages: dict) -> list[str]:
 
 def llm_answer(ctx: Context, q: Question, hits: list[Hit], stages: dict) -> tuple[Draft | None, dict]:
     """(draft, usage) from the LLM; draft None when the reply failed grounding twice or the call failed."""
-    import prompts
     llm = ctx.llm
     if llm.on_call is None:
         llm.on_call = ctx.repo.log_llm_call

@@ -15,7 +15,14 @@ import uuid
 from datetime import date
 from typing import TextIO
 
-from bot.context import Context
+from bot.frontends.console import render_card
+from bot.services.answers import answer, render_text
+from bot.services.card import bill_card
+from bot.services.compare import compare
+from bot.services.context import Context
+from bot.services.digest import build_digest
+from bot.services.digest import render_text as render_digest
+from bot.services.watchlist import USAGE, parse_args
 from scrapers.errors import BadInput, LegiswatchError, NotFound
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,6 @@ def split_args(text: str) -> list[str]:
 
 
 def _watch(ctx: Context, args: list[str]) -> str:
-    from bot.watchlist import USAGE, parse_args
     action = args[0].lower() if args else "list"
     if action in ("list", "ls"):
         items = ctx.repo.watch_items()
@@ -63,10 +69,6 @@ def _watch(ctx: Context, args: list[str]) -> str:
 def _compare(ctx: Context, args: list[str]) -> str:
     if len(args) != 2:
         raise BadInput("usage: /compare A B (e.g. /compare hr2683-119-ih hr2683-119-eh)")
-    try:
-        from bot.compare import compare
-    except ImportError:
-        return "error: comparing versions is not available in this installation"
     return compare(ctx, args[0], args[1]).text()
 
 
@@ -79,15 +81,10 @@ def _digest(ctx: Context, args: list[str]) -> str:
             since = date.fromisoformat(args[1])
         except ValueError:
             raise BadInput(f"not a date: {args[1]!r} (YYYY-MM-DD)") from None
-    try:
-        from bot.digest import build_digest, render_text
-    except ImportError:
-        return "error: the digest is not available in this installation"
-    return render_text(build_digest(ctx, since=since))
+    return render_digest(build_digest(ctx, since=since))
 
 
 def _question(ctx: Context, text: str, session: str) -> str:
-    from bot.answer import answer, render_text
     if not text.strip():
         raise BadInput("ask a question, e.g. /ask What is the status of H.R. 2683?")
     return render_text(answer(ctx, text, where="chat", thread=session))
@@ -104,8 +101,6 @@ def handle(ctx: Context, line: str, session: str) -> str:
     if name == "/ask":
         return _question(ctx, rest, session)
     if name == "/bill":
-        from bot.console import render_card
-        from bot.status import bill_card
         if not rest.strip():
             raise BadInput("usage: /bill ID (e.g. /bill hr2683-119, /bill H.R. 2683, /bill S. 3519)")
         return render_card(bill_card(ctx, rest.strip()))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Context
-from bot.pipeline import previous_text
+from bot.analysis.billdiff import diff_bills
+from bot.services.context import Context
+from bot.services.pipeline import previous_text
 from scrapers.records import billtext_from_dict
 from storage.repo import ChangeInfo
 
@@ -69,7 +70,6 @@ def summarize_change(ctx: Context, change: ChangeInfo):
 
 def summarize_versions(ctx: Context, old: dict, new: dict, change_ids=()):
     """Summary of what changed between two stored text versions (dicts from the repo)."""
-    from bot.analysis.billdiff import diff_bills
     old_text, new_text = billtext_from_dict(old["content"]), billtext_from_dict(new["content"])
     diff = diff_bills(old_text, new_text)
     context = {"title": new_text.short_title or new_text.title, "old_version": old["external_id"],

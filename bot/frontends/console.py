@@ -1,12 +1,9 @@
-"""Console adapter: text renderings of the status card and alerts, and console delivery of the
-outbox when Slack is not configured."""
+"""Terminal renderings: the status card and answers as text. (Console delivery of the outbox,
+when Slack is not configured, is ``bot/runtime/delivery.py``.)"""
 
 from __future__ import annotations
 
 import textwrap
-from typing import TextIO
-
-from bot.context import Context
 
 
 def _d(v) -> str:
@@ -54,37 +51,3 @@ def render_card(card: dict) -> str:
     lines.append(f"Links: {card['links']['congress_gov']}")
     lines.append(f"As of: {_d(card['as_of'])}")
     return "\n".join(lines)
-
-
-def render_alert(change, summary: dict | None) -> str:
-    head = f"[{change.materiality.upper()}] {change.headline}"
-    if change.change_date:
-        head += f" ({_d(change.change_date)})"
-    out = [head]
-    if summary and summary.get("text"):
-        out += ["  " + ln for ln in summary["text"].splitlines()]
-    url = change.detail.get("url")
-    if url:
-        out.append(f"  {url}")
-    return "\n".join(out)
-
-
-def flush_console(ctx: Context, out: TextIO) -> int:
-    """Print pending console alerts once each (the outbox marks them sent)."""
-    repo = ctx.repo
-    n = 0
-    for d in repo.pending_deliveries():
-        if d["target"] != "console" or not repo.claim_delivery(d["id"]):
-            continue
-        if d["change_id"]:
-            (change,) = repo.changes(ids=[d["change_id"]])
-            summary = repo.summary(change.summary_id) if change.summary_id else None
-            print(render_alert(change, summary), file=out)
-        else:
-            print(d["payload"].get("text", ""), file=out)
-        repo.delivery_sent([d["id"]])
-        n += 1
-    return n
-
-
-# Added by the Q&A engineer (tiny additive helper): `legiswatch ask` renders answers with this.

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from scrapers.congress_parse import detail_counts
 from scrapers.errors import BadInput
 from scrapers.ids import parse_bill_id
 from scrapers.records import Watch
@@ -132,7 +133,6 @@ def build_watch(repo: Repo) -> Watch:
 def _add_counts(repo: Repo, bill_id: str, entry: dict) -> None:
     """Sub-resource counts and the latest action from the stored detail, so an incremental poll
     refetches only the parts that changed."""
-    from scrapers.congress_parse import detail_counts
     doc = repo.get_document("bill", bill_id)
     raw = (doc or {}).get("content") or {}
     if not isinstance(raw, dict) or "number" not in raw:

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.analysis.materiality import materiality
+from bot.analysis.stages import bill_stages, classify_action, extract_vote
+
 
 class Analyzer:
     def classify_action(self, action) -> tuple[str | None, bool]:
-        from bot.analysis.stages import classify_action
         c = classify_action(action)
         return c.stage, c.procedural
 
     def stages(self, actions: list, bill_type: str):
-        from bot.analysis.stages import bill_stages
         return bill_stages(actions, bill_type)
 
     def vote(self, text: str, votes: list) -> str | None:
-        from bot.analysis.stages import extract_vote
         return extract_vote(text, votes)
 
     def materiality(self, kind: str, **facts: Any) -> str:
-        from bot.analysis.materiality import materiality
         return materiality(kind, **facts)

@@ -7,8 +7,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
-from bot.config import Settings, load_settings
+from bot.analysis.analyzer import Analyzer
+from bot.analysis.llm import LLMClient
+from bot.services.config import Settings, load_settings
+from bot.services.summarizer import Summarizer
+from bot.services.watchlist import seed_once
 from storage.repo import Repo, open_repo
 
 log = logging.getLogger(__name__)
@@ -23,12 +28,10 @@ class Context:
         return self.now_override or datetime.now(UTC)
 
     def today(self) -> date:
-        from zoneinfo import ZoneInfo
         return self.now().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     @cached_property
     def repo(self) -> Repo:
-        from bot.watchlist import seed_once
         repo = open_repo(self.settings.db_url)
         if self.now_override is not None:
             repo.now = self.now          # timestamps follow the fixed clock (tests, the demo's replay)
@@ -37,7 +40,6 @@ class Context:
 
     @cached_property
     def analyzer(self):
-        from bot.analysis_adapter import Analyzer
         return Analyzer()
 
     @cached_property
@@ -45,14 +47,12 @@ class Context:
         """The LLM client when one is configured, else None (offline summarizer)."""
         if not self.settings.llm_enabled:
             return None
-        from bot.analysis.llm import LLMClient
         return LLMClient(base_url=self.settings.openai_base_url or None,
                          api_key=self.settings.openai_api_key or None, model=self.settings.llm_model,
                          timeout=self.settings.llm_timeout, json_mode=self.settings.llm_json_mode)
 
     @cached_property
     def summarizer(self):
-        from bot.analysis.summarize import Summarizer
         return Summarizer(self.llm, self.repo)
 
     def close(self) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from bot.context import Context
+from bot.services.context import Context
+from bot.services.pipeline import route_alerts
 from storage.repo import ChangeInfo
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ def reminder_key(document: str, kind: str, due: date, offset: int) -> str:
 
 def raise_reminders(ctx: Context) -> list[ChangeInfo]:
     """Add the reminders due today (deadlines 7 and 1 days away) and queue their alerts."""
-    from bot.pipeline import route_alerts
     repo = ctx.repo
     today = ctx.today()
     added: list[ChangeInfo] = []

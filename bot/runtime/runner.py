@@ -9,8 +9,20 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.context import Context
-from scrapers.errors import SchedulerLocked
+from bot import __version__
+from bot.runtime.scheduler import (
+    QuietRepeats,
+    SchedulerLocked,
+    acquire_lock,
+    build_scheduler,
+    catch_up,
+    next_fire_times,
+)
+from bot.services.config import mask_url_password
+from bot.services.context import Context
+from bot.slack.app import build_app
+from bot.slack.server import serve_http
+from bot.slack.socket import start_socket_mode
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAIL = 0, 1
@@ -29,8 +41,6 @@ def delivery_mode(ctx: Context, http_port: int | None) -> str:
 
 def banner(ctx: Context, mode: str, host: str, port: int | None) -> str:
     """What is configured, in a few lines (secrets never shown)."""
-    from bot import __version__
-    from bot.config import mask_url_password
     s = ctx.settings
     where = {"console": "console (Slack not configured: alerts and digests are printed here; set "
                         "SLACK_BOT_TOKEN + SLACK_APP_TOKEN for Socket Mode)",
@@ -52,7 +62,6 @@ def banner(ctx: Context, mode: str, host: str, port: int | None) -> str:
 
 
 def _quiet_logging() -> None:
-    from bot.scheduler import QuietRepeats
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -65,18 +74,15 @@ class _Slack:
     """The Slack side of ``run``: an HTTP server thread or a Socket Mode connection."""
 
     def __init__(self, ctx: Context, mode: str, host: str, port: int | None):
-        from bot.slack.app import build_app
         self.mode = mode
         self.app = build_app(ctx)
         self.server = self.handler = self.thread = None
         if mode == "http":
-            from bot.slack.server import serve_http
             self.server = serve_http(self.app, ctx, host, port)
             self.thread = threading.Thread(target=self.server.run, name="slack-http", daemon=True)
             self.thread.start()
             self.where = f"http://{host}:{self.server.effective_port}/slack/events"
         else:
-            from bot.slack.socket import start_socket_mode
             self.handler = start_socket_mode(self.app, ctx.settings.slack_app_token)     # returns connected
             self.where = "Socket Mode"
 
@@ -98,7 +104,6 @@ class _Slack:
 def run(ctx: Context, http_port: int | None = None, host: str = "127.0.0.1", *,
         out: TextIO | None = None, stop: threading.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT (or ``stop`` is set); 0 on a clean stop, 1 when nothing can run."""
-    from bot.scheduler import acquire_lock, build_scheduler, catch_up, next_fire_times
     out = out or sys.stdout
     stop = stop or threading.Event()
     _quiet_logging()

@@ -7,7 +7,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.context import Context
+from bot.services.context import Context
+from bot.services.pipeline import route_alerts
 from storage.repo import ChangeInfo
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,6 @@ def source_health(ctx: Context) -> list[ChangeInfo]:
 
     Each failure episode is keyed by its ``failing_since`` timestamp, so it is alerted once; a
     recovery is alerted once per episode too. Returns the new changes."""
-    from bot.pipeline import route_alerts
     repo = ctx.repo
     threshold = timedelta(minutes=ctx.settings.source_alert_after_min)
     now = ctx.now()

@@ -9,6 +9,7 @@ would see in Slack. The database is left behind for ``legiswatch chat``.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Callable
@@ -16,7 +17,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.context import Context
+from bot.frontends.console import render_card
+from bot.runtime.delivery import flush
+from bot.sandbox.government import GovSandbox
+from bot.services.answers import answer
+from bot.services.answers import render_text as render_answer
+from bot.services.card import bill_card
+from bot.services.compare import compare
+from bot.services.config import mask_url_password
+from bot.services.context import Context
+from bot.services.digest import build_digest, render_text
+from bot.services.pipeline import poll
+from bot.services.reminders import raise_reminders
+from bot.services.summaries import summarize_pending
+from bot.services.watchlist import parse_args
+from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +69,6 @@ def _fresh(url: str) -> None:
         return
     for suffix in ("", "-wal", "-shm"):
         Path(DEMO_DB + suffix).unlink(missing_ok=True)
-    from storage.db import make_engine, upgrade
     engine = make_engine(url)          # migrate now: the process may have migrated this URL before
     try:
         upgrade(url, engine)
@@ -75,10 +89,6 @@ class _Sections:
         self.say(f"━━ {title} " + "━" * max(3, 76 - len(title)))
         try:
             text = body()
-        except ImportError as exc:
-            self.failed.append(title)
-            self.say(f"(not available: {exc.name or exc} has not landed yet)")
-            return
         except Exception as exc:  # noqa: BLE001 — one missing piece never stops the demo
             log.debug("demo section %s failed", title, exc_info=True)
             self.failed.append(title)
@@ -90,7 +100,6 @@ class _Sections:
 
 def run_demo(ctx: Context, out: TextIO) -> int:
     """Replay the flagship story offline and print it; 0 even when a section is unavailable."""
-    from bot.sandbox.government import GovSandbox
     url = demo_db_url(ctx)
     _fresh(url)
     ui = _Sections(out)
@@ -115,7 +124,6 @@ def run_demo(ctx: Context, out: TextIO) -> int:
             demo.close()
     ui.say()
     ui.say("━" * 80)
-    from bot.config import mask_url_password
     ui.say(f"The demo database is kept: explore it with\n  LEGISWATCH_DB_URL={mask_url_password(url)} legiswatch chat")
     if ui.failed:
         ui.say(f"(sections not available yet: {', '.join(ui.failed)})")
@@ -125,7 +133,6 @@ def run_demo(ctx: Context, out: TextIO) -> int:
 # ---- sections ---------------------------------------------------------------------------------
 
 def _watch(ctx: Context) -> str:
-    from bot.watchlist import parse_args
     lines = []
     for args in DEMO_WATCHLIST:
         spec = parse_args(list(args), today=ctx.today())
@@ -135,7 +142,6 @@ def _watch(ctx: Context) -> str:
 
 
 def _poll(ctx: Context) -> str:
-    from bot.pipeline import poll
     lines = []
     for r in poll(ctx, since=DEMO_SINCE):
         state = f"{r.records} records, {len(r.changes)} changes" if r.ok else f"FAILED — {r.error}"
@@ -144,8 +150,6 @@ def _poll(ctx: Context) -> str:
 
 
 def _summaries(ctx: Context) -> str:
-    from bot.reminders import raise_reminders
-    from bot.summaries import summarize_pending
     n = summarize_pending(ctx, limit=500)
     reminders = raise_reminders(ctx)
     return (f"  {n} change summaries written by the offline summarizer (set OPENAI_API_KEY or OPENAI_BASE_URL "
@@ -153,30 +157,23 @@ def _summaries(ctx: Context) -> str:
 
 
 def _alerts(ctx: Context) -> str:
-    import io
 
-    from bot.console import flush_console
     buf = io.StringIO()
-    n = flush_console(ctx, buf)
+    n = flush(ctx, console=buf)
     return buf.getvalue() + f"\n({n} alerts)"
 
 
 def _card(ctx: Context) -> str:
-    from bot.console import render_card
-    from bot.status import bill_card
     return render_card(bill_card(ctx, "hr2683-119"))
 
 
 def _compare(ctx: Context, a: str, b: str) -> str:
-    from bot.compare import compare
     return compare(ctx, a, b).text()
 
 
 def _digest(ctx: Context) -> str:
-    from bot.digest import build_digest, render_text
     return render_text(build_digest(ctx))
 
 
 def _ask(ctx: Context, question: str) -> str:
-    from bot.answer import answer, render_text
-    return render_text(answer(ctx, question, where="cli"))
+    return render_answer(answer(ctx, question, where="cli"))

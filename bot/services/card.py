@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from bot.context import Context
+from bot.services.context import Context
+from bot.services.pipeline import build_source, make_session, post_process
 from scrapers.errors import NotFound
 from scrapers.ids import BillId, parse_bill_id
 from storage.repo import Repo
@@ -18,7 +19,6 @@ RESOLUTION_TRACK = ["Introduced", "In committee", "Reported", "Agreed to"]
 
 def fetch_bill(ctx: Context, bill: BillId) -> None:
     """Fetch one bill (detail, parts, text versions) from Congress.gov/govinfo and record it."""
-    from bot.pipeline import build_source, make_session, post_process
     session = make_session(ctx, "congress")
     try:
         source = build_source(ctx, "congress", session)

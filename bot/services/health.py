@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from bot.context import Context
-from bot.pipeline import SOURCES
+from bot.services.config import mask_url_password
+from bot.services.context import Context
+from bot.services.pipeline import SOURCES
+from bot.services.schedule import next_fire_times
 
 
 def status_report(ctx: Context) -> dict:
@@ -69,10 +71,6 @@ def _jobs(repo, next_runs: dict) -> list[dict]:
 
 
 def _next_runs(ctx: Context) -> dict:
-    try:
-        from bot.scheduler import next_fire_times
-    except ImportError:
-        return {}
     return next_fire_times(ctx.settings, ctx.now())
 
 
@@ -82,7 +80,6 @@ def _db_size(ctx: Context) -> dict:
         path = url.split("///", 1)[-1]
         size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
         return {"url": url, "bytes": size}
-    from bot.config import mask_url_password
     return {"url": mask_url_password(url), "bytes": ctx.repo.database_bytes()}
 
 

@@ -12,10 +12,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.context import Context
-from bot.retrieval import Citation, Question, day, display_bill, safe_url
+from bot.analysis import offline
+from bot.analysis.billdiff import diff_bills
+from bot.services.card import bill_card, card_from
+from bot.services.context import Context
+from bot.services.pipeline import previous_text
+from bot.services.retrieval import Citation, Question, day, display_bill, safe_url
 from scrapers.errors import LegiswatchError
-from scrapers.ids import parse_bill_id
+from scrapers.ids import find_bill_ids, parse_bill_id
+from scrapers.records import billtext_from_dict
 
 log = logging.getLogger(__name__)
 _LAW = re.compile(r"(?i)\b(law|enact|signed|sign|president)\b")
@@ -50,7 +55,6 @@ def _chamber_of(action: dict) -> str | None:
 
 def status_draft(ctx: Context, q: Question) -> Draft:
     """Stage, latest action, votes and dates of ``q.subject`` (and its companion in a chamber)."""
-    from bot.status import bill_card
     bill = q.subject
     data = ctx.repo.bill(bill)
     if data is None:
@@ -98,8 +102,6 @@ def status_draft(ctx: Context, q: Question) -> Draft:
 
 def _other_bills(ctx: Context, q: Question, citations: list[Citation]) -> list[str]:
     """One line each for the other bills the question names (ids, or the same short title)."""
-    from bot.status import card_from
-    from scrapers.ids import find_bill_ids
     by_id = {str(b) for b in find_bill_ids(q.text, today=ctx.today())}
     lines = []
     for other in q.bills[1:4]:
@@ -137,7 +139,6 @@ def _chamber_lines(ctx: Context, chamber: str, card: dict, data: dict, citations
         rdata = ctx.repo.bill(str(other))
         if rdata is None:
             continue
-        from bot.status import card_from
         rcard = card_from(ctx.repo, other, rdata)
         n = len(citations) + 1
         citations.append(_bill_citation(n, rcard, (rcard["latest_action"] or {}).get("text", "")))
@@ -227,10 +228,6 @@ def _version_citation(ctx: Context, n: int, version_id: int | None, ref_extra: s
 
 def change_draft(ctx: Context, q: Question) -> Draft | None:
     """What changed between text versions of ``q.subject`` (stored summary, else the offline diff)."""
-    from bot.analysis import offline
-    from bot.analysis.billdiff import diff_bills
-    from bot.pipeline import previous_text
-    from scrapers.records import billtext_from_dict
     bill = q.subject
     changes = ctx.repo.changes(bill_id=bill, kinds=["text_version"], newest_first=True)
     if q.versions:

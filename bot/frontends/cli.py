@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from datetime import date
 
 from bot import __version__
+from bot.frontends import commands
+from bot.frontends.output import EXIT_BAD, EXIT_FAIL, EXIT_OK
 from scrapers.errors import BadInput, LegiswatchError, NotFound
 
 log = logging.getLogger("legiswatch")
-EXIT_OK, EXIT_FAIL, EXIT_BAD = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,12 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         build_parser().print_help()
         return EXIT_OK
-    from bot import commands
     handler = getattr(commands, f"cmd_{args.command}")
     ctx = None
     try:
-        from bot.context import Context
-        ctx = Context()
+        ctx = commands.make_context()
         return handler(ctx, args)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -116,10 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
-
-
-def print_json(data) -> None:
-    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
 if __name__ == "__main__":

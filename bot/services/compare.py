@@ -6,7 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.context import Context
+from bot.analysis.billdiff import diff_bills
+from bot.analysis.redline import redline_html, redline_text
+from bot.services.card import fetch_bill
+from bot.services.context import Context
+from bot.services.summaries import summarize_versions
 from scrapers.errors import NotFound
 from scrapers.ids import BillId, parse_bill_id, parse_version_id
 from scrapers.records import BILL, BILL_TEXT, billtext_from_dict
@@ -22,11 +26,9 @@ class CompareResult:
 
     @property
     def html(self) -> str:
-        from bot.analysis.redline import redline_html
         return redline_html(self.diff, self.title)
 
     def redline(self, limit: int | None = None) -> str:
-        from bot.analysis.redline import redline_text
         return redline_text(self.diff, limit=limit)
 
     def text(self) -> str:
@@ -77,7 +79,6 @@ def _versions(ctx: Context, bill: BillId) -> list[dict]:
 def _fetch(ctx: Context, bill: BillId) -> None:
     if ctx.repo.bill(str(bill)) is not None and _versions(ctx, bill):
         return
-    from bot.status import fetch_bill
     try:
         fetch_bill(ctx, bill)
     except NotFound:
@@ -85,8 +86,6 @@ def _fetch(ctx: Context, bill: BillId) -> None:
 
 
 def compare(ctx: Context, a: str, b: str) -> CompareResult:
-    from bot.analysis.billdiff import diff_bills
-    from bot.summaries import summarize_versions
     old, new = resolve_version(ctx, a), resolve_version(ctx, b)
     diff = diff_bills(billtext_from_dict(old["content"]), billtext_from_dict(new["content"]))
     summary = summarize_versions(ctx, old, new)

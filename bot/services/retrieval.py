@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from bot.context import Context
+from bot.services.context import Context
 from scrapers.ids import find_bill_ids, parse_bill_id
 from storage.repo.bills import STAGE_ORDER
 from storage.search import Hit, plan, search
