@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import table
+from bot.commands.run import load
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "scrapers", "storage", "prompts")
 # where an import inside a function is allowed: the command table loads each command when it runs;
@@ -21,10 +24,12 @@ ROOMS: dict[str, tuple[set[str], set[str]]] = {
     "prompts": (set(), {"sqlalchemy", "sqlmodel", "requests", "slack_bolt", "slack_sdk"}),
     "bot.analysis": ({"scrapers", "prompts"}, {"sqlalchemy", "sqlmodel", "requests", "slack_bolt", "slack_sdk"}),
     "bot.services": ({"scrapers", "storage", "prompts", "bot.analysis"}, {"slack_bolt", "slack_sdk"}),
-    "bot.slack": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services"}, set()),
+    "bot.commands": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services"},
+                     {"slack_bolt", "slack_sdk"}),
+    "bot.slack": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services", "bot.commands"}, set()),
     "bot.runtime": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services", "bot.slack"}, set()),
-    "bot.frontends": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services", "bot.slack",
-                       "bot.runtime", "bot.sandbox"}, set()),
+    "bot.frontends": ({"scrapers", "storage", "prompts", "bot.analysis", "bot.services", "bot.commands",
+                       "bot.slack", "bot.runtime", "bot.sandbox"}, set()),
     "bot.sandbox": (set(), {"sqlalchemy", "sqlmodel", "requests", "slack_bolt", "slack_sdk", "openai", "lxml",
                             "pydantic", "pydantic_settings"}),
     "bot": ({"bot.frontends"}, set()),          # bot/__init__.py, bot/__main__.py
@@ -155,3 +160,18 @@ def test_the_rules_catch_a_service_that_imports_slack(tmp_path):
     found = _imports("bot.services.svc", fake)
     assert ("bot.slack.blocks", 1, False) in found and ("bot.frontends.cli", 4, True) in found
     assert room_of("bot.slack.blocks") not in ROOMS["bot.services"][0]
+
+
+def test_the_command_table_loads_only_what_its_room_may():
+    """The table names its functions as strings (loaded when a command runs); those count too."""
+
+    def every(commands):
+        for c in commands:
+            yield c
+            yield from every(c.subcommands)
+
+    for command in every(table.COMMANDS):
+        for target in filter(None, (command.run, command.check)):
+            module = target.partition(":")[0]
+            assert room_of(module) in ("bot.commands", *ROOMS["bot.commands"][0]), target
+            assert callable(load(target)), target

@@ -170,8 +170,10 @@ class TestWatch:
         text = everything(body)
         assert "<!channel>" not in text and "&lt;!channel&gt;" in text
         assert "usage: /watch" in text
-        served.command("/watch", "frobnicate", slack_fake.response_url("bad2"))
-        assert "usage: /watch" in everything(reply(slack_fake, 2))
+        ack = served.command("/watch", "frobnicate", slack_fake.response_url("bad2"))
+        assert "usage: /watch" in ack.text and "invalid choice" in ack.text     # answered in the ack
+        served.settle()
+        assert len(slack_fake.calls_to("response_url")) == 1
 
 
 class TestDigestAndCompare:
@@ -192,13 +194,18 @@ class TestDigestAndCompare:
         assert served.ctx.repo.kv_get(MARKER)
 
     def test_digest_bad_arguments(self, served, slack_fake):
-        served.command("/digest", "--since yesterday", slack_fake.response_url("db"))
-        assert "usage: /digest" in everything(reply(slack_fake))
+        ack = served.command("/digest", "--since yesterday", slack_fake.response_url("db"))
+        assert "usage: /digest" in ack.text and "not a date" in ack.text
+
+    def test_help_is_answered_in_the_ack(self, served, slack_fake):
+        ack = served.command("/watch", "add --help", slack_fake.response_url("h"))
+        assert "--term TEXT" in ack.text and "--agency SLUG" in ack.text
+        served.settle()
+        assert slack_fake.calls_to("response_url") == []
 
     def test_compare_without_two_ids_shows_the_usage(self, served, slack_fake):
-        served.command("/compare", "hr2683-119", slack_fake.response_url("c"))
-        text = everything(reply(slack_fake))
-        assert "usage: /compare A B" in text and "Traceback" not in text
+        ack = served.command("/compare", "hr2683-119", slack_fake.response_url("c"))
+        assert "usage: /compare A B" in ack.text and "Traceback" not in ack.text
 
 
 def test_tokens_and_the_signing_secret_never_reach_logs_or_messages(db_url, slack_fake, caplog):

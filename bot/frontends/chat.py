@@ -1,146 +1,146 @@
-"""``legiswatch chat``: a terminal conversation with the same services as Slack.
+"""``legiswatch chat``: a terminal conversation over the same command table as the CLI and Slack.
 
-Each line is a question (answered from the stored record, with sources) or a command:
-``/bill ID``, ``/watch list|add|remove …`` (the terminal user is trusted), ``/compare A B``,
-``/digest [--since DATE]``, ``/ask QUESTION``, ``/help``. The session is one conversation
-thread, so follow-ups ("and in the Senate?") keep their subject. ``exit``, ``quit`` or end of
-input leave; an error prints one line and the conversation goes on.
+Each line is a question (answered from the stored record, with sources) or a command from the
+table — ``/bill``, ``/watch`` (the terminal user is trusted), ``/compare``, ``/digest``,
+``/status``, ``/ask`` — each with ``--help``. Typed at a terminal, lines can be edited and
+recalled (``readline``: arrows, Ctrl-R). ``help`` lists the commands, ``clear`` clears the screen
+and starts a new conversation, ``quit``/``exit`` (or end of input) leave. The session is one
+conversation thread, so follow-ups ("and in the Senate?") keep their subject; an error prints
+one line and the conversation goes on.
 """
 
 from __future__ import annotations
 
 import logging
-import shlex
+import os
+import readline
 import uuid
-from datetime import date
+from pathlib import Path
 from typing import TextIO
 
-from bot.frontends.console import render_card
-from bot.services.answers import answer, render_text
-from bot.services.card import bill_card
-from bot.services.compare import compare
+from bot.commands import table
+from bot.commands.parse import parse_text, usage_for
+from bot.commands.run import execute
+from bot.commands.spec import CHAT, Call, HelpRequested, message_for
+from bot.frontends.console import render
 from bot.services.context import Context
-from bot.services.digest import build_digest
-from bot.services.digest import render_text as render_digest
-from bot.services.watchlist import USAGE, parse_args
-from scrapers.errors import BadInput, LegiswatchError, NotFound
+from scrapers.errors import BadInput, LegiswatchError
 
 log = logging.getLogger(__name__)
 MAX_LINE = 2000
-HELP = """Ask a question about bills, Federal Register documents or the news, e.g.
-  What is the status of H.R. 2683?    When do comments close on 2026-01234?
-or use a command:
-  /bill ID                  the status card (e.g. /bill hr2683-119)
-  /watch list | add … | remove …   the watchlist (add BILL, --term "TEXT", --agency SLUG, --feed URL)
-  /compare A B              what changed between two versions or bills
-  /digest [--since DATE]    the digest preview
-  /ask QUESTION             a question (same as typing it)
-  exit                      leave"""
-COMMANDS = ("/bill", "/watch", "/compare", "/digest", "/ask", "/help")
+QUIT = ("exit", "quit", "/exit", "/quit", "bye")
+HELP_WORDS = ("help", "/help", "?")
+CLEAR = ("clear", "/clear")
+HISTORY = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "legiswatch" / "chat_history"
 
 
-def split_args(text: str) -> list[str]:
-    """Shell-like words (quotes group); smart quotes count as quotes; unbalanced quotes are tolerated."""
-    text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def _watch(ctx: Context, args: list[str]) -> str:
-    action = args[0].lower() if args else "list"
-    if action in ("list", "ls"):
-        items = ctx.repo.watch_items()
-        if not items:
-            return "The watchlist is empty (/watch add BILL | --term TEXT | --agency SLUG | --feed URL)."
-        return "\n".join(f"{i['kind']:<7} {i['value']}" + (f"  ({i['label']})" if i["label"] and i["label"] != i["value"]
-                                                           else "") for i in items)
-    if action not in ("add", "remove", "rm"):
-        raise BadInput(f"unknown watch action {action!r} ({USAGE})")
-    spec = parse_args(args[1:], today=ctx.today())
-    if action == "add":
-        added = ctx.repo.add_watch(spec.kind, spec.value, label=spec.label, actor="chat")
-        return f"{'Now watching' if added else 'Already watching'} {spec.kind} {spec.value}"
-    removed = ctx.repo.remove_watch(spec.kind, spec.value, actor="chat")
-    return f"{'Stopped watching' if removed else 'Not watched:'} {spec.kind} {spec.value}"
-
-
-def _compare(ctx: Context, args: list[str]) -> str:
-    if len(args) != 2:
-        raise BadInput("usage: /compare A B (e.g. /compare hr2683-119-ih hr2683-119-eh)")
-    return compare(ctx, args[0], args[1]).text()
-
-
-def _digest(ctx: Context, args: list[str]) -> str:
-    since = None
-    if args:
-        if args[0] != "--since" or len(args) != 2:
-            raise BadInput("usage: /digest [--since YYYY-MM-DD]")
-        try:
-            since = date.fromisoformat(args[1])
-        except ValueError:
-            raise BadInput(f"not a date: {args[1]!r} (YYYY-MM-DD)") from None
-    return render_digest(build_digest(ctx, since=since))
-
-
-def _question(ctx: Context, text: str, session: str) -> str:
-    if not text.strip():
-        raise BadInput("ask a question, e.g. /ask What is the status of H.R. 2683?")
-    return render_text(answer(ctx, text, where="chat", thread=session))
+def help_text() -> str:
+    lines = ["Ask a question about bills, Federal Register documents or the news, e.g.",
+             "  What is the status of H.R. 2683?    When do comments close on 2026-01234?",
+             "or use a command (each has --help):"]
+    for command in table.offered(CHAT):
+        subs = [c for c in command.subcommands if c.offered(CHAT)]
+        for usage, what in ([(f"/{command.name} {c.name}", c.help) for c in subs] if subs else
+                            [(usage_for(command, CHAT).removeprefix("usage: "), command.help)]):
+            lines.append(f"  {usage:<32} {what}")
+    lines += ["  help · clear (a new conversation) · quit"]
+    return "\n".join(lines)
 
 
 def handle(ctx: Context, line: str, session: str) -> str:
     """The reply to one line of the conversation (raises LegiswatchError for bad input)."""
+    call = Call(front=CHAT, actor="chat", admin=True, thread=session, today=ctx.today())
     if not line.startswith("/"):
-        return _question(ctx, line, session)
-    name, _, rest = line.partition(" ")
-    name = name.lower()
-    if name == "/help":
-        return HELP
-    if name == "/ask":
-        return _question(ctx, rest, session)
-    if name == "/bill":
-        if not rest.strip():
-            raise BadInput("usage: /bill ID (e.g. /bill hr2683-119, /bill H.R. 2683, /bill S. 3519)")
-        return render_card(bill_card(ctx, rest.strip()))
-    args = split_args(rest)
-    if name == "/watch":
-        return _watch(ctx, args)
-    if name == "/compare":
-        return _compare(ctx, args)
-    if name == "/digest":
-        return _digest(ctx, args)
-    raise BadInput(f"unknown command {name} (commands: {', '.join(COMMANDS)}; anything else is a question)")
+        command, rest = table.lookup("ask"), line
+    else:
+        name, _, rest = line.partition(" ")
+        command = table.lookup(name)
+        if command is None or not command.offered(CHAT):
+            names = ", ".join(f"/{c.name}" for c in table.offered(CHAT))
+            raise BadInput(f"unknown command {name} (commands: {names}; anything else is a question)")
+    try:
+        args = parse_text(command, rest, CHAT)
+    except HelpRequested as shown:
+        return shown.text.rstrip()
+    return render(execute(command, args, ctx, call).value, front=CHAT)
+
+
+def _reader(stdin: TextIO, interactive: bool):
+    """Lines from ``stdin``; at a terminal through ``input()``, so readline edits and recalls them."""
+    if not interactive:
+        return lambda: stdin.readline()
+
+    def read() -> str:
+        try:
+            return input("> ") + "\n"
+        except EOFError:
+            return ""
+    return read
+
+
+def _load_history() -> None:
+    try:
+        readline.read_history_file(HISTORY)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+
+def _save_history() -> None:
+    try:
+        HISTORY.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(HISTORY)
+    except OSError:
+        log.debug("chat history not saved to %s", HISTORY, exc_info=True)
 
 
 def run_chat(ctx: Context, stdin: TextIO, stdout: TextIO) -> int:
-    """Read lines from ``stdin`` until exit/EOF, answering each on ``stdout``; returns 0."""
+    """Read lines until quit/exit/EOF, answering each on ``stdout``; returns 0."""
     session = f"chat:{uuid.uuid4().hex[:12]}"
-    interactive = bool(getattr(stdin, "isatty", lambda: False)())
-    print("legiswatch chat — ask a question, or /help for the commands; exit to leave.", file=stdout)
-    while True:
+    interactive = bool(getattr(stdin, "isatty", lambda: False)()) and bool(getattr(stdout, "isatty", lambda: False)())
+    if interactive:
+        _load_history()
+    read = _reader(stdin, interactive)
+    print("legiswatch chat — ask a question, or help for the commands; quit to leave.", file=stdout)
+    try:
+        while True:
+            line = read()
+            if not line:
+                break
+            line = " ".join(line.split())[:MAX_LINE]
+            if not line:
+                continue
+            word = line.lower()
+            if word in QUIT:
+                break
+            if word in HELP_WORDS:
+                reply = help_text()
+            elif word in CLEAR:
+                session = f"chat:{uuid.uuid4().hex[:12]}"
+                if interactive:
+                    print("\033[H\033[2J", end="", file=stdout)
+                reply = "(a new conversation: earlier questions are forgotten)"
+            else:
+                reply = _answer(ctx, line, session)
+            print(reply, file=stdout)
+            print(file=stdout, flush=True)
+    finally:
         if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            break
-        line = " ".join(line.split())[:MAX_LINE]
-        if not line:
-            continue
-        if line.lower() in ("exit", "quit", "/exit", "/quit", "bye"):
-            break
-        try:
-            reply = handle(ctx, line, session)
-        except (BadInput, NotFound) as exc:
-            reply = f"error: {exc}"
-        except LegiswatchError as exc:
-            log.warning("chat: %s failed: %s", line[:80], exc)
-            reply = f"error: {exc}"
-        except Exception as exc:  # noqa: BLE001 — the conversation goes on
-            log.exception("chat: %s failed", line[:80])
-            reply = f"error: something went wrong ({type(exc).__name__}); the conversation goes on"
-        print(reply, file=stdout)
-        print(file=stdout, flush=True)
+            _save_history()
     print("bye", file=stdout, flush=True)
     return 0
+
+
+def _answer(ctx: Context, line: str, session: str) -> str:
+    try:
+        return handle(ctx, line, session)
+    except LegiswatchError as exc:
+        log.info("chat: %s: %s", line[:80], exc)
+        return _as_error(message_for(exc))
+    except Exception as exc:  # noqa: BLE001 — the conversation goes on
+        log.exception("chat: %s failed", line[:80])
+        return f"error: something went wrong ({type(exc).__name__}); the conversation goes on"
+
+
+def _as_error(message: str) -> str:
+    return message if message.startswith("error: ") else f"error: {message}"

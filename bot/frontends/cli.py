@@ -1,119 +1,150 @@
-"""The ``legiswatch`` command. Bad input: one clear line on stderr, exit 2; never a traceback."""
+"""The ``legiswatch`` command: the command table (``bot/commands``) plus the commands that only a
+terminal has. Bad input: one clear line on stderr, exit 2; never a traceback. Output into a
+closed pipe (``legiswatch status | head -1``) ends quietly."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from datetime import date
 
 from bot import __version__
+from bot.commands import table
+from bot.commands.parse import CommandParser, add_arguments, describe, usage_for
+from bot.commands.spec import (
+    CHAT,
+    CLI,
+    EXIT_BAD,
+    EXIT_OK,
+    SLACK,
+    Arg,
+    Command,
+    HelpRequested,
+    exit_code_for,
+    message_for,
+)
 from bot.frontends import commands
-from bot.frontends.output import EXIT_BAD, EXIT_FAIL, EXIT_OK
-from scrapers.errors import BadInput, LegiswatchError, NotFound
+from scrapers.errors import LegiswatchError
 
 log = logging.getLogger("legiswatch")
+EXIT_PIPE = 128 + 13                  # as a shell reports a process ended by SIGPIPE
+
+CLI_ONLY: tuple[Command, ...] = (
+    Command("config", "effective settings, secrets masked", run="config", fronts=frozenset({CLI})),
+    Command("db", "the database", fronts=frozenset({CLI}), subcommands=(
+        Command("upgrade", "apply migrations (the program also does this on start)", run="db_upgrade",
+                fronts=frozenset({CLI})),)),
+    Command("poll", "poll all sources once, or the named ones", (
+        Arg("sources", "a source to poll: congress, federal_register, public_inspection, bis, news "
+                       "(repeatable; all by default)", ("--source",), {"action": "append", "metavar": "NAME"}),
+        Arg("since", "backfill from DATE (YYYY-MM-DD), with a progress bar", ("--since",),
+            {"metavar": "DATE", "type": "date"})), run="poll", fronts=frozenset({CLI}),
+        examples=("poll", "poll --source congress", "poll --since 2026-01-01")),
+    Command("chat", "a terminal conversation: questions and /bill, /watch, /compare, /digest, /status",
+            run="chat", fronts=frozenset({CLI})),
+    Command("run", "the scheduler and Slack (or console delivery), until SIGTERM or Ctrl-C", (
+        Arg("http", "serve Slack over HTTP on PORT (else Socket Mode, or the console)", ("--http",),
+            {"type": int, "metavar": "PORT"}),
+        Arg("host", "the address to listen on with --http", ("--host",), {"default": "127.0.0.1"})),
+        run="run", fronts=frozenset({CLI})),
+    Command("demo", "the flagship story offline, end to end, on bundled recorded data", run="demo",
+            fronts=frozenset({CLI})),
+)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse prints usage + exits 2; keep it to one clear line
-        raise BadInput(f"{self.prog}: {message}")
+ORDER = ("config", "db", "watch", "poll", "bill", "compare", "digest", "ask", "chat", "run", "status", "demo")
+
+
+def all_commands() -> tuple[Command, ...]:
+    """Every command the CLI offers: the shared table's and the terminal's own, in ``--help`` order."""
+    every = {c.name: c for c in (*table.offered(CLI), *CLI_ONLY)}
+    return tuple(every[n] for n in ORDER if n in every) + tuple(c for n, c in every.items() if n not in ORDER)
+
+
+def commands_markdown() -> str:
+    """The README's command list: every command and subcommand, its usage, where it is offered."""
+    rows = ["| command | what it does | also in |", "|---|---|---|"]
+
+    def where(c: Command, name: str) -> str:
+        fronts = [label for f, label in ((CHAT, "chat"), (SLACK, "Slack")) if c.offered(f)]
+        return f"`/{name}` in {' and '.join(fronts)}" if fronts else "—"
+
+    for command in all_commands():
+        subs = command.subcommands
+        for c, name in ([(s, f"{command.name} {s.name}") for s in subs] if subs else [(command, command.name)]):
+            usage = usage_for(c, CLI, prog=f"legiswatch {name}").removeprefix("usage: ")
+            rows.append(f"| `{usage}` | {c.help} | {where(c, name)} |")
+    return "\n".join(rows)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="legiswatch", description="Legislative and regulatory monitoring with Slack alerts.")
+    p = CommandParser(prog="legiswatch", description="Legislative and regulatory monitoring with Slack alerts.")
     p.add_argument("--version", action="version", version=f"legiswatch {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-
-    sub.add_parser("config", help="effective settings, secrets masked")
-    db = sub.add_parser("db", help="database")
-    db.add_argument("action", choices=["upgrade"], help="apply migrations")
-
-    w = sub.add_parser("watch", help="the watchlist: list, add, remove, import, export")
-    w.add_argument("action", choices=["list", "add", "remove", "import", "export"])
-    w.add_argument("args", nargs=argparse.REMAINDER, help='BILL | --term "TEXT" | --agency SLUG | --feed URL | FILE')
-
-    po = sub.add_parser("poll", help="poll all sources once, or the named ones")
-    po.add_argument("--source", action="append", dest="sources", metavar="NAME",
-                    help="congress, federal_register, public_inspection, bis, news (repeatable)")
-    po.add_argument("--since", type=_date, help="backfill from DATE (YYYY-MM-DD)")
-
-    b = sub.add_parser("bill", help="the status card of a bill")
-    b.add_argument("id", nargs="+", help="H.R. 2683, hr2683-119, S. 3519 …")
-    b.add_argument("--json", action="store_true")
-
-    c = sub.add_parser("compare", help="what changed between two versions or bills")
-    c.add_argument("a")
-    c.add_argument("b")
-    c.add_argument("--json", action="store_true")
-    c.add_argument("--html", metavar="FILE", help="also write the full redline as HTML")
-
-    d = sub.add_parser("digest", help="print (or post) the digest")
-    d.add_argument("--since", type=_date)
-    d.add_argument("--post", action="store_true")
-    d.add_argument("--json", action="store_true")
-
-    a = sub.add_parser("ask", help="answer a question from the stored record, with citations")
-    a.add_argument("question", nargs="+")
-    a.add_argument("--json", action="store_true")
-
-    sub.add_parser("chat", help="terminal conversation (questions and /bill, /watch, /compare, /digest)")
-
-    r = sub.add_parser("run", help="scheduler + Slack (or console delivery)")
-    r.add_argument("--http", type=int, metavar="PORT", help="serve Slack over HTTP on PORT")
-    r.add_argument("--host", default="127.0.0.1")
-
-    st = sub.add_parser("status", help="health of sources and jobs")
-    st.add_argument("--json", action="store_true")
-
-    sub.add_parser("demo", help="the flagship story offline, end to end")
+    sub = p.add_subparsers(dest="command", parser_class=CommandParser, metavar="COMMAND")
+    for command in all_commands():
+        sp = sub.add_parser(command.name, help=command.help, prog=f"legiswatch {command.name}",
+                            description=describe(command, CLI), formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog=f"exit status: {command.exit_codes}")
+        add_arguments(sp, command, CLI, f"legiswatch {command.name}")
     return p
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
-    except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        code = _main(argv)
+        sys.stdout.flush()              # a closed pipe shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except HelpRequested as shown:
+        print(shown.text, end="")
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 — BadInput from the parser, one line
+        print(message_for(exc), file=sys.stderr)
         return EXIT_BAD
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.command:
-        build_parser().print_help()
+        print(parser.format_help(), end="")
         return EXIT_OK
-    handler = getattr(commands, f"cmd_{args.command}")
+    command = next(c for c in all_commands() if c.name == args.command)
     ctx = None
     try:
         ctx = commands.make_context()
-        return handler(ctx, args)
-    except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD
-    except NotFound as exc:
-        print(f"not found: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    except LegiswatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
+        if command in CLI_ONLY:
+            return commands.run_cli_only(command, args, ctx)
+        return commands.run_shared(command, args, ctx)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 — never a traceback for users; details in the log
-        log.debug("unexpected error", exc_info=True)
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              "(run with -v for details)", file=sys.stderr)
-        return EXIT_FAIL
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — never a traceback for users; details with -v
+        log.debug("%s failed", args.command, exc_info=True)
+        hint = "" if isinstance(exc, LegiswatchError) else " (run with -v for details)"
+        print(message_for(exc) + hint, file=sys.stderr)
+        return exit_code_for(exc)
     finally:
         if ctx is not None:
             ctx.close()
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -3,7 +3,24 @@ when Slack is not configured, is ``bot/runtime/delivery.py``.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+
+from bot.commands.results import (
+    BillCards,
+    DigestPosted,
+    StatusReport,
+    Text,
+    WatchChanged,
+    WatchImported,
+    WatchItems,
+)
+from bot.services.answers import Answer
+from bot.services.answers import render_text as render_answer
+from bot.services.compare import CompareResult
+from bot.services.digest import Digest
+from bot.services.digest import render_text as render_digest
+from bot.services.health import render_status
 
 
 def _d(v) -> str:
@@ -51,3 +68,58 @@ def render_card(card: dict) -> str:
     lines.append(f"Links: {card['links']['congress_gov']}")
     lines.append(f"As of: {_d(card['as_of'])}")
     return "\n".join(lines)
+
+
+# ---- the command table's results as terminal text ------------------------------------------------
+
+def render(value, *, front: str = "cli") -> str:
+    """Any shared command's result as text for the terminal (``legiswatch …`` and ``chat``)."""
+    if isinstance(value, BillCards):
+        return "\n\n".join(render_card(c) for c in value.cards)
+    if isinstance(value, WatchItems):
+        return render_watch_items(value.items, front=front)
+    if isinstance(value, WatchChanged):
+        return value.text[0].lower() + value.text[1:] if front == "cli" else value.text
+    if isinstance(value, WatchImported):
+        return f"imported {value.added} new watch item{'s' if value.added != 1 else ''}"
+    if isinstance(value, Text):
+        return value.text.rstrip("\n")
+    if isinstance(value, CompareResult):
+        return value.text()
+    if isinstance(value, Digest):
+        return render_digest(value)
+    if isinstance(value, DigestPosted):
+        return f"digest queued: {value.queued} message{'s' if value.queued != 1 else ''}"
+    if isinstance(value, Answer):
+        return render_answer(value)
+    if isinstance(value, StatusReport):
+        return render_status(value.report)
+    return str(value)
+
+
+def render_watch_items(items: list[dict], *, front: str = "cli") -> str:
+    if not items:
+        hint = "watch add BILL | --term TEXT | --agency SLUG | --feed URL"
+        return (f"the watchlist is empty (legiswatch {hint})" if front == "cli"
+                else f"The watchlist is empty (/{hint}).")
+    lines = []
+    for i in items:
+        label = f"  ({i['label']})" if i["label"] and i["label"] != i["value"] else ""
+        where = f"  → {i['channel']}" if i.get("channel") and front == "cli" else ""
+        lines.append(f"{i['kind']:<7} {i['value']}{label}{where}")
+    return "\n".join(lines)
+
+
+def as_json(value):
+    """The ``--json`` form of a result (the contract's keys)."""
+    if isinstance(value, BillCards):
+        return value.cards[0] if len(value.cards) == 1 else value.cards
+    if isinstance(value, StatusReport):
+        return value.report
+    if isinstance(value, WatchItems):
+        return value.items
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return value

@@ -1,10 +1,8 @@
-"""What every front end shares about output: exit statuses and JSON for scripts."""
+"""JSON for scripts, as every ``--json`` prints it."""
 
 from __future__ import annotations
 
 import json
-
-EXIT_OK, EXIT_FAIL, EXIT_BAD = 0, 1, 2
 
 
 def print_json(data) -> None:

@@ -1,4 +1,4 @@
-"""Questions in Slack: ``/ask QUESTION``, @mentions (answered in the mention's thread) and direct
+"""Questions in Slack: @mentions (answered in the mention's thread) and direct
 messages. Thin listeners over ``bot.services.answers``; every piece of text from outside (the question,
 titles, quotes, the answer itself) is escaped, and links come only from stored http(s) URLs.
 
@@ -20,8 +20,6 @@ from bot.slack import blocks as bk
 from bot.slack.escape import clip, escape_mrkdwn, link
 
 log = logging.getLogger(__name__)
-USAGE = "usage: /ask QUESTION — e.g. /ask What is the status of H.R. 2683? · /ask When do comments close on 2026-01234?"
-LOOKING = "Looking that up…"
 SORRY = "Something went wrong while answering; the team can check `legiswatch status`."
 MAX_SOURCES = 8
 
@@ -78,26 +76,9 @@ def _is_direct_message(event: dict) -> bool:
 
 
 def register(app: App, ctx: Context) -> None:
-    """Add ``/ask``, ``app_mention`` and direct-message listeners to ``app``."""
+    """Add the ``app_mention`` and direct-message listeners to ``app`` (``/ask`` is a command of
+    the table, registered by ``bot.slack.listeners``)."""
 
-    def ack_ask(ack, command):
-        if not clean_question(command.get("text")):
-            msg = bk.error("Ask a question.", USAGE)
-            return ack(text=msg["text"], blocks=msg["blocks"])
-        ack(text=LOOKING)
-
-    def answer_ask(respond, command):
-        text = clean_question(command.get("text"))
-        if not text:
-            return                      # answered in the ack
-        thread = f"slack:{command.get('channel_id')}:{command.get('user_id')}:ask"
-        msg = _safe_answer(ctx, text, thread=thread, question=text)
-        try:
-            respond(text=msg["text"], blocks=msg["blocks"], response_type="ephemeral")
-        except Exception:  # noqa: BLE001 — an expired response_url must not raise out of a listener
-            log.exception("could not answer /ask through response_url")
-
-    app.command("/ask")(ack=ack_ask, lazy=[answer_ask])
 
     @app.event("app_mention")
     def on_mention(event, client):

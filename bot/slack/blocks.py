@@ -22,6 +22,7 @@ FALLBACK_MAX = 3000
 MESSAGE_BUDGET = 9000           # characters of block text per message (Slack fails near ~12–13k)
 ITEM_SUMMARY_MAX = 600
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+_ROUTABLE = re.compile(r"^[CG][A-Z0-9]{2,20}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 ICONS = {"high": ":rotating_light:", "normal": ":small_blue_diamond:", "low": ":white_small_square:"}
 KIND_ICONS = {"source_failing": ":warning:", "source_recovered": ":white_check_mark:"}
@@ -83,6 +84,11 @@ def quote_lines(text: str, limit: int) -> str:
     """Untrusted multi-line text as an escaped mrkdwn quote, clipped to ``limit`` source chars."""
     body = escape_mrkdwn(clip(text.strip(), limit))
     return "\n".join("> " + ln if ln.strip() else ">" for ln in body.splitlines())
+
+
+def is_channel_id(channel: str | None) -> bool:
+    """A public or private channel id (not a DM): where a watch item's alerts can be routed."""
+    return bool(channel) and bool(_ROUTABLE.match(channel))
 
 
 def channel_ref(channel: str | None) -> str:

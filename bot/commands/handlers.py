@@ -1,0 +1,149 @@
+"""The shared commands' bodies: read the parsed arguments, call the services, return data.
+Nothing here prints or renders; the front ends do (``bot/frontends/console.py``, ``bot/slack``)."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from pathlib import Path
+
+from bot.commands.results import (
+    BillCards,
+    DigestPosted,
+    StatusReport,
+    Text,
+    WatchChanged,
+    WatchImported,
+    WatchItems,
+)
+from bot.commands.spec import EXIT_BAD, EXIT_FAIL, Call, Forbidden, Outcome
+from bot.services import watchlist
+from bot.services.answers import answer
+from bot.services.card import bill_card
+from bot.services.compare import compare as compare_versions
+from bot.services.context import Context
+from bot.services.digest import build_digest
+from bot.services.health import status_report
+from scrapers.errors import BadBillId, BadInput
+from scrapers.ids import BillId, parse_bill_id
+
+WATCH_ADMINS = "Only watchlist admins can add or remove items"
+DIGEST_ADMINS = "Only admins can post the digest; `/digest` shows you a preview"
+
+
+# ---- bill -----------------------------------------------------------------------------------
+
+def bill_ids(words: list[str], *, today=None) -> list[BillId]:
+    """Words → bill ids, each id as many words as it needs: ``H.R. 2683 S. 3519`` is two bills,
+    ``hr 2683 118`` one. Raises ``BadBillId`` (with the accepted forms) for words that are none."""
+    words = [w for part in words for w in part.replace(",", " ").split()]
+    found: list[BillId] = []
+    i = 0
+    while i < len(words):
+        for j in range(len(words), i, -1):
+            try:
+                bill = parse_bill_id(" ".join(words[i:j]), today=today)
+            except BadInput:
+                continue
+            if bill not in found:
+                found.append(bill)
+            i = j
+            break
+        else:
+            parse_bill_id(words[i], today=today)       # raises with the accepted forms
+            raise BadBillId(f"not a bill id: {words[i]!r}")     # pragma: no cover — parse raised
+    return found
+
+
+def check_bill(ctx: Context, args: Namespace, call: Call) -> str:
+    """Before Slack's acknowledgement: the ids must parse; the ack names them."""
+    if not args.ids:
+        raise BadInput("Which bill?")
+    bills = bill_ids(args.ids, today=ctx.today())
+    return f"Looking up {', '.join(b.display for b in bills)}…"
+
+
+def bill(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    return Outcome(BillCards([bill_card(ctx, str(b)) for b in bill_ids(args.ids, today=ctx.today())]))
+
+
+# ---- watch ----------------------------------------------------------------------------------
+
+def _target(ctx: Context, args: Namespace) -> watchlist.WatchSpec:
+    given = [(k, v) for k, v in (("term", " ".join(args.term or [])), ("agency", args.agency),
+                                 ("feed", args.feed)) if v]
+    if args.bill:
+        given.insert(0, ("bill", " ".join(args.bill)))
+    if len(given) != 1:
+        raise BadInput(("name one item to watch" if not given else "name only one item at a time")
+                       + f" ({watchlist.USAGE})")
+    kind, value = given[0]
+    return watchlist.normalise(kind, value, today=ctx.today())
+
+
+def watch_list(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    return Outcome(WatchItems(ctx.repo.watch_items()))
+
+
+def watch_add(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    if not call.admin:
+        raise Forbidden(WATCH_ADMINS)
+    spec = _target(ctx, args)
+    added = ctx.repo.add_watch(spec.kind, spec.value, label=spec.label, channel=call.channel, actor=call.actor)
+    return Outcome(WatchChanged("add", spec.kind, spec.value, added, call.channel if added else None))
+
+
+def watch_remove(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    if not call.admin:
+        raise Forbidden(WATCH_ADMINS)
+    spec = _target(ctx, args)
+    removed = ctx.repo.remove_watch(spec.kind, spec.value, actor=call.actor)
+    return Outcome(WatchChanged("remove", spec.kind, spec.value, removed), 0 if removed else EXIT_BAD)
+
+
+def watch_import(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    n = watchlist.import_file(ctx.repo, Path(args.file), actor=call.actor, today=ctx.today())
+    return Outcome(WatchImported(n))
+
+
+def watch_export(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    return Outcome(Text(watchlist.export_toml(ctx.repo)))
+
+
+# ---- compare, digest, ask, status -------------------------------------------------------------
+
+def compare(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    result = compare_versions(ctx, args.a, args.b)
+    if getattr(args, "html", None):
+        Path(args.html).write_text(result.html, encoding="utf-8")
+    return Outcome(result)
+
+
+def digest(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    post = bool(getattr(args, "post", False))
+    if post and not call.admin:
+        raise Forbidden(DIGEST_ADMINS)
+    built = build_digest(ctx, since=args.since)
+    if not post:
+        return Outcome(built)
+    if call.post_digest is None:
+        raise BadInput("the digest cannot be posted from here")
+    queued, target = call.post_digest(built)
+    return Outcome(DigestPosted(queued, target))
+
+
+def check_ask(ctx: Context, args: Namespace, call: Call) -> str:
+    if not " ".join(args.question).strip():
+        raise BadInput("Ask a question.")
+    return "Looking that up…"
+
+
+def ask(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    question = " ".join(args.question).strip()
+    if not question:
+        raise BadInput("ask a question, e.g. What is the status of H.R. 2683?")
+    return Outcome(answer(ctx, question, where=call.front, thread=call.thread))
+
+
+def status(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    report = status_report(ctx)
+    return Outcome(StatusReport(report), EXIT_FAIL if report["failing"] else 0)

@@ -1,0 +1,57 @@
+"""What the shared commands return: plain data that each front end renders its own way (text for
+the terminal, Block Kit for Slack). Services' own results (a comparison, a digest, an answer) are
+returned as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class BillCards:
+    cards: list[dict]
+
+
+@dataclass
+class WatchItems:
+    items: list[dict]
+
+
+@dataclass
+class WatchChanged:
+    """``watch add``/``remove``: ``changed`` is False when there was nothing to do."""
+
+    action: str                # "add" or "remove"
+    kind: str
+    value: str
+    changed: bool
+    channel: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.action == "add":
+            return f"{'Now watching' if self.changed else 'Already watching'} {self.kind} {self.value}"
+        return f"{'Stopped watching' if self.changed else 'Not watched:'} {self.kind} {self.value}"
+
+
+@dataclass
+class WatchImported:
+    added: int
+
+
+@dataclass
+class Text:
+    """Text to show as it is (``watch export``)."""
+
+    text: str
+
+
+@dataclass
+class DigestPosted:
+    queued: int
+    target: str
+
+
+@dataclass
+class StatusReport:
+    report: dict

@@ -1,0 +1,84 @@
+"""The commands every front end offers, each defined once. The CLI adds the commands that only make
+sense in a terminal (``bot/frontends/cli.py``); ``all_commands`` there is the whole table."""
+
+from __future__ import annotations
+
+from bot.commands.spec import CHAT, CLI, SLACK, Arg, Command
+
+JSON = Arg("json", "print JSON for scripts (the contract's keys)", ("--json",), {"action": "store_true"},
+           fronts=frozenset({CLI}))
+SINCE = Arg("since", "start from DATE (YYYY-MM-DD) instead of the last digest", ("--since",),
+            {"metavar": "DATE", "type": "date"})
+WATCH_TARGET = (
+    Arg("bill", "a bill: H.R. 2683, hr2683-119, S. 3519 118th …", options={"nargs": "*", "metavar": "BILL"}),
+    Arg("term", "a phrase matched in titles and texts, e.g. \"remote access\"", ("--term",),
+        {"metavar": "TEXT", "nargs": "+"}),
+    Arg("agency", "a Federal Register agency slug, e.g. industry-and-security-bureau", ("--agency",),
+        {"metavar": "SLUG"}),
+    Arg("feed", "an RSS or Atom feed URL (http or https)", ("--feed",), {"metavar": "URL"}),
+)
+
+BILL = Command(
+    "bill", "the status card of one or more bills",
+    (Arg("ids", "bill ids in any accepted form: H.R. 2683, hr2683-119, S. 3519 118th (several allowed)",
+         options={"nargs": "+", "metavar": "ID"}), JSON),
+    run="bot.commands.handlers:bill", check="bot.commands.handlers:check_bill", public=True,
+    examples=("bill hr2683-119", "bill H.R. 2683 S. 3519", "bill hr2683-119 --json"))
+
+WATCH = Command(
+    "watch", "the watchlist: what legiswatch follows", default="list",
+    aliases={"ls": "list", "rm": "remove"},
+    subcommands=(
+        Command("list", "every watched bill, term, agency and feed", run="bot.commands.handlers:watch_list"),
+        Command("add", "watch a bill, a term, an agency or a feed (Slack: admins)", WATCH_TARGET,
+                run="bot.commands.handlers:watch_add",
+                examples=("watch add H.R. 2683", 'watch add --term "export controls"',
+                          "watch add --agency industry-and-security-bureau")),
+        Command("remove", "stop watching an item (Slack: admins)", WATCH_TARGET,
+                run="bot.commands.handlers:watch_remove"),
+        Command("import", "add every item of a TOML watchlist file", (Arg("file", "the TOML file", options={"metavar": "FILE"}),),
+                run="bot.commands.handlers:watch_import", fronts=frozenset({CLI})),
+        Command("export", "print the watchlist as TOML", run="bot.commands.handlers:watch_export",
+                fronts=frozenset({CLI})),
+    ))
+
+COMPARE = Command(
+    "compare", "what changed between two text versions or two bills: a cited summary, then the redline",
+    (Arg("a", "the earlier version or bill: hr2683-119-ih, hr8152-118", options={"metavar": "A"}),
+     Arg("b", "the later version or bill: hr2683-119-eh, hr2683-119", options={"metavar": "B"}),
+     JSON,
+     Arg("html", "also write the full redline as HTML to FILE", ("--html",), {"metavar": "FILE"},
+         fronts=frozenset({CLI}))),
+    run="bot.commands.handlers:compare", public=True, filler=frozenset({"vs", "vs.", "versus", "to", "and"}),
+    examples=("compare hr2683-119-ih hr2683-119-eh", "compare hr8152-118 hr2683-119"))
+
+DIGEST = Command(
+    "digest", "the digest of what changed: most important first, deadlines, new matching bills",
+    (SINCE,
+     Arg("post", "queue it for the digest channel and deliver it now (Slack: admins)", ("--post",),
+         {"action": "store_true"}, fronts=frozenset({CLI, SLACK})),
+     JSON),
+    run="bot.commands.handlers:digest", aliases={"post": "--post"},
+    examples=("digest", "digest --since 2026-01-01", "digest --post"))
+
+ASK = Command(
+    "ask", "answer a question from the stored record, with numbered citations",
+    (Arg("question", "the question, in plain words", options={"nargs": "+", "metavar": "QUESTION"}), JSON),
+    run="bot.commands.handlers:ask", check="bot.commands.handlers:check_ask", raw=True,
+    examples=('ask "What is the status of H.R. 2683?"', 'ask "When do comments close on 2026-01234?"'))
+
+STATUS = Command(
+    "status", "health of sources and jobs: last success, failures, next runs",
+    (JSON,), run="bot.commands.handlers:status", fronts=frozenset({CLI, CHAT}),
+    exit_codes="0 healthy; 1 a source has failed for longer than LEGISWATCH_SOURCE_ALERT_AFTER_MIN")
+
+COMMANDS: tuple[Command, ...] = (BILL, WATCH, COMPARE, DIGEST, ASK, STATUS)
+
+
+def offered(front: str, commands: tuple[Command, ...] = COMMANDS) -> list[Command]:
+    return [c for c in commands if c.offered(front)]
+
+
+def lookup(name: str, commands: tuple[Command, ...] = COMMANDS) -> Command | None:
+    name = name.lower().lstrip("/")
+    return next((c for c in commands if c.name == name), None)
