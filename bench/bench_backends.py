@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from bot.analysis.analyzer import Analyzer
 from scrapers.records import DocumentRecord, Passage
 from storage.db import normalise_url
 from storage.repo import open_repo
@@ -87,7 +88,7 @@ def questions(m: int, ndocs: int, seed: int = 5) -> list[str]:
 def run_backend(url: str, docs: list, qs: list[str], *, analyze: bool = False) -> dict:
     """Ingest ``docs`` in batches, then time every question; returns the figures and top hits."""
 
-    repo = open_repo(url)
+    repo = open_repo(url, analyzer=Analyzer())
     try:
         started = time.perf_counter()
         for k in range(0, len(docs), BATCH):

@@ -129,7 +129,7 @@ def batches(n_fr: int, n_bills: int, fr_start: int = 0, bill_start: int = 0) -> 
 # ---- the two stores -----------------------------------------------------------------------------
 
 def run_repo(db: Path, n_fr: int, n_bills: int) -> dict:
-    repo = open_repo(f"sqlite:///{db}")
+    repo = open_repo(f"sqlite:///{db}", analyzer=Analyzer())
     analyzer = Analyzer()
     parse_s = store_s = 0.0
     docs = 0
@@ -149,7 +149,7 @@ def run_repo(db: Path, n_fr: int, n_bills: int) -> dict:
 
 def schema_sql(db: Path) -> list[str]:
     """CREATE statements of a migrated database (tables, indexes, FTS5 table, triggers), in order."""
-    open_repo(f"sqlite:///{db}").dispose()
+    open_repo(f"sqlite:///{db}", analyzer=Analyzer()).dispose()
     con = sqlite3.connect(db)
     rows = con.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid").fetchall()
     con.close()

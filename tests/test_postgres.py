@@ -22,6 +22,7 @@ from slackkit import client_for, http_app, make_ctx
 from sqlalchemy import text
 
 import storage.search_pg as search_pg
+from bot.analysis.analyzer import Analyzer
 from bot.frontends.cli import main
 from bot.runtime.delivery import flush
 from bot.runtime.scheduler import run_job
@@ -49,7 +50,7 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def repo(db_backend):
-    r = open_repo(db_backend.url)
+    r = open_repo(db_backend.url, analyzer=Analyzer())
     yield r
     r.dispose()
 
@@ -57,8 +58,8 @@ def repo(db_backend):
 @pytest.fixture
 def two_repos(db_backend):
     """Two instances: two Repo objects with their own engines on one database."""
-    a = open_repo(db_backend.url)
-    b = open_repo(db_backend.url, engine=None)
+    a = open_repo(db_backend.url, analyzer=Analyzer())
+    b = open_repo(db_backend.url, engine=None, analyzer=Analyzer())
     assert a.engine is not b.engine
     yield a, b
     a.dispose()
@@ -108,7 +109,7 @@ def in_threads(n: int, work) -> list:
 
 @postgres
 def test_migrations_on_an_empty_postgres_database_match_the_models(pg_empty_url):
-    r = open_repo(pg_empty_url)
+    r = open_repo(pg_empty_url, analyzer=Analyzer())
     try:
         assert r.dialect == "postgresql"
         assert current_revision(r.engine) == "0003"
@@ -130,7 +131,7 @@ def test_migrations_on_an_empty_postgres_database_match_the_models(pg_empty_url)
 
 @postgres
 def test_the_tsvector_uses_the_same_tokens_as_fts5(pg_url):
-    r = open_repo(pg_url)
+    r = open_repo(pg_url, analyzer=Analyzer())
     r.record([fr_doc(passages=[Passage("SUMMARY", "Summary", "See hr2683-119 and 15 CFR 744.23(a)—«Café» §1758…")])])
     with r.engine.connect() as conn:
         lexemes = set(conn.execute(text("SELECT tsvector_to_array(tsv) FROM passages")).scalar())
@@ -162,11 +163,13 @@ def test_a_changed_payload_makes_one_new_version_and_one_change(repo):
 
 
 def test_bill_parts_are_diffed(repo):
-    assert sorted(c.kind for c in repo.record([bill()])) == ["action", "cosponsors"]
+    assert sorted(c.kind for c in repo.record([bill()])) == ["action", "cosponsors", "stage"]     # Introduced
     assert repo.record([bill()]) == []
     more = bill(actions=bill().actions + [ActionRecord(date(2026, 1, 12), "Passed/agreed to in House")],
                 cosponsors=bill().cosponsors + [CosponsorRecord("M001136", "Rep. McClain", "R", "MI")])
-    assert sorted(c.kind for c in repo.record([more])) == ["action", "cosponsors"]
+    changes = repo.record([more])
+    assert sorted(c.kind for c in changes) == ["action", "cosponsors", "stage"]
+    assert [c.headline for c in changes if c.kind == "stage"] == ["H.R. 2683 passed the House"]
     card = repo.bill("hr2683-119")
     assert len(card["actions"]) == 2 and len(card["cosponsors"]) == 2
     assert card["text_versions"][0]["code"] == "ih"
@@ -271,7 +274,7 @@ def test_two_instances_recording_the_same_new_bill_at_once(two_repos):
         results = in_threads(2, lambda i, rec=rec: two_repos[i].record([rec]))
         assert not [r for r in results if isinstance(r, Exception)], results
         kinds = sorted(c.kind for r in results for c in r)
-        assert kinds == ["action", "cosponsors"]                      # each change reported once
+        assert kinds == ["action", "cosponsors", "stage"]             # each change reported once
         card = two_repos[1].bill(rec.bill_id)
         assert len(card["actions"]) == 1 and len(card["cosponsors"]) == 1
 
@@ -425,7 +428,7 @@ def test_two_instances_starting_on_a_new_database_run_a_job_once(pg_empty_url, t
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sorted(out.strip() for out, _ in outputs) == ["None", "ok"]         # one ran, one skipped
     assert len(marks.read_text().split()) == 1
-    r = open_repo(pg_empty_url)
+    r = open_repo(pg_empty_url, analyzer=Analyzer())
     try:
         assert current_revision(r.engine) == "0003"
         (run,) = r.job_runs("poll:congress")
@@ -522,7 +525,7 @@ def same_up_to_ties(pg: list, lite: list, k: int, tie: float = 0.01) -> bool:
 
 @postgres
 def test_postgres_ranks_like_fts5_on_the_test_corpus(pg_url, tmp_path):
-    backends = {"sqlite": open_repo(f"sqlite:///{tmp_path}/corpus.db"), "postgres": open_repo(pg_url)}
+    backends = {"sqlite": open_repo(f"sqlite:///{tmp_path}/corpus.db", analyzer=Analyzer()), "postgres": open_repo(pg_url, analyzer=Analyzer())}
     try:
         for r in backends.values():
             r.record(_corpus_records())
@@ -545,7 +548,7 @@ def test_postgres_ranks_like_fts5_on_the_test_corpus(pg_url, tmp_path):
 def test_planner_statistics_rank_like_exact_counts(pg_url, monkeypatch):
     """Large tables take word frequencies from ANALYZE's statistics instead of counting them."""
 
-    r = open_repo(pg_url)
+    r = open_repo(pg_url, analyzer=Analyzer())
     try:
         r.record(_corpus_records())
         with r.engine.connect() as conn:

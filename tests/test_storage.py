@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from alembic import command
 
+from bot.analysis.analyzer import Analyzer
 from scrapers.records import DocumentRecord
 from storage.db import alembic_config, current_revision
 from storage.repo import open_repo
@@ -15,7 +16,7 @@ from storage.repo import open_repo
 
 @pytest.fixture
 def repo(tmp_path):
-    r = open_repo(f"sqlite:///{tmp_path}/test.db")
+    r = open_repo(f"sqlite:///{tmp_path}/test.db", analyzer=Analyzer())
     yield r
     r.dispose()
 
@@ -32,7 +33,7 @@ def fr_doc(**over):
 
 def test_migrations_on_an_empty_file_match_the_models(tmp_path):
     url = f"sqlite:///{tmp_path}/empty.db"
-    r = open_repo(url)
+    r = open_repo(url, analyzer=Analyzer())
     assert current_revision(r.engine) == "0003"
     command.check(alembic_config(url))   # raises if models and migrations disagree
     r.dispose()

@@ -1,10 +1,12 @@
 """The analysis room's face towards storage: what ``Repo.record`` calls to classify actions,
-compute stages and grade materiality (storage never imports the analysis room itself)."""
+compute stages, read vote tallies, word stage headlines and grade materiality — the whole
+``storage.repo.documents.Analyzer`` protocol (storage never imports the analysis room itself)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.analysis.headlines import stage_headline
 from bot.analysis.materiality import materiality
 from bot.analysis.stages import bill_stages, classify_action, extract_vote
 
@@ -19,6 +21,9 @@ class Analyzer:
 
     def vote(self, text: str, votes: list) -> str | None:
         return extract_vote(text, votes)
+
+    def stage_headline(self, short: str, stage: str, tally: str | None) -> str:
+        return stage_headline(short, stage, tally)
 
     def materiality(self, kind: str, **facts: Any) -> str:
         return materiality(kind, **facts)

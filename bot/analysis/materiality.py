@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapers import stage_names
+
 log = logging.getLogger(__name__)
 
 HIGH, NORMAL, LOW = "high", "normal", "low"
 LEVELS = (HIGH, NORMAL, LOW)
 
-# stages that put a bill materially closer to (or out of) law
-HIGH_STAGES = frozenset({"Passed House", "Passed Senate", "Passed Congress", "To President", "Became law",
-                         "Vetoed", "Resolving differences", "Agreed to", "Failed"})
-NORMAL_STAGES = frozenset({"Introduced", "In committee", "Reported"})
+# stages that put a bill materially closer to (or out of) law (the vocabulary: scrapers/stage_names.py)
+HIGH_STAGES = stage_names.HIGH
+NORMAL_STAGES = stage_names.NORMAL
 DEADLINE_SOON_DAYS = 7
 NEWS_RELEVANCE = 0.5
 

@@ -18,20 +18,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-INTRODUCED = "Introduced"
-IN_COMMITTEE = "In committee"
-REPORTED = "Reported"
-PASSED_HOUSE = "Passed House"
-PASSED_SENATE = "Passed Senate"
-RESOLVING = "Resolving differences"
-PASSED_CONGRESS = "Passed Congress"
-TO_PRESIDENT = "To President"
-BECAME_LAW = "Became law"
-VETOED = "Vetoed"
-FAILED = "Failed"
-AGREED_TO = "Agreed to"
-STAGES = (INTRODUCED, IN_COMMITTEE, REPORTED, PASSED_HOUSE, PASSED_SENATE, RESOLVING, PASSED_CONGRESS,
-          TO_PRESIDENT, BECAME_LAW, VETOED, FAILED, AGREED_TO)
+from scrapers.stage_names import (  # the stage vocabulary lives once, in scrapers/stage_names.py
+    AGREED_TO,
+    BECAME_LAW,
+    FAILED,
+    IN_COMMITTEE,
+    INTRODUCED,
+    PASSED_CONGRESS,
+    PASSED_HOUSE,
+    PASSED_SENATE,
+    REPORTED,
+    RESOLVING,
+    TO_PRESIDENT,
+    VETOED,
+)
 
 # How far along each stage is; a bill's stage never moves to a lower or equal rank
 # (except the explicit exceptions in ``bill_stages``).

@@ -8,13 +8,12 @@ from collections import Counter
 
 from bot.services.context import Context
 from bot.services.pipeline import build_source, make_session, post_process
+from scrapers import stage_names
 from scrapers.errors import NotFound
 from scrapers.ids import BillId, parse_bill_id
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
-TRACK = ["Introduced", "In committee", "Reported", "Passed House", "Passed Senate", "To President", "Became law"]
-RESOLUTION_TRACK = ["Introduced", "In committee", "Reported", "Agreed to"]
 
 
 def fetch_bill(ctx: Context, bill: BillId) -> None:
@@ -56,7 +55,7 @@ def card_from(repo: Repo, bill: BillId, data: dict) -> dict:
     active = [c for c in data["cosponsors"] if not c["withdrawn"]]
     parties = Counter(c["party"] or "?" for c in active)
     reached = {s["stage"]: s["date"] for s in data["stages"]}
-    track = RESOLUTION_TRACK if bill.is_resolution else TRACK
+    track = stage_names.RESOLUTION_TRACK if bill.is_resolution else stage_names.BILL_TRACK
     last = repo.changes(bill_id=str(bill), limit=1, newest_first=True, kinds=["text_version", "stage", "action",
                                                                              "summary", "cosponsors"])
     last_change = None

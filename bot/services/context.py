@@ -32,7 +32,7 @@ class Context:
 
     @cached_property
     def repo(self) -> Repo:
-        repo = open_repo(self.settings.db_url)
+        repo = open_repo(self.settings.db_url, analyzer=self.analyzer)
         if self.now_override is not None:
             repo.now = self.now          # timestamps follow the fixed clock (tests, the demo's replay)
         seed_once(repo, self.settings.watchlist, today=self.today())

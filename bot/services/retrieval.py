@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.services.context import Context
 from scrapers.ids import find_bill_ids, parse_bill_id
-from storage.repo.bills import STAGE_ORDER
+from scrapers.stage_names import ORDER as STAGE_ORDER
 from storage.search import Hit, plan, search
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,12 @@ class Repo(DocumentsMixin, BillsMixin, OpsMixin, SummariesMixin, RepoBase):
     """All reads and writes of legiswatch's database."""
 
 
-def open_repo(url: str, *, migrate: bool = True, engine: Engine | None = None) -> Repo:
-    """Open the database at ``url``, applying pending migrations first (every command does)."""
+def open_repo(url: str, *, migrate: bool = True, engine: Engine | None = None, analyzer=None) -> Repo:
+    """Open the database at ``url``, applying pending migrations first (every command does).
+    ``analyzer`` (``bot.analysis.analyzer.Analyzer``) is what ``record`` classifies with by default."""
     engine = engine or make_engine(url)
     if migrate:
         ensure_migrated(url, engine)
-    return Repo(engine, url=url)
+    repo = Repo(engine, url=url)
+    repo.analyzer = analyzer
+    return repo

@@ -109,6 +109,7 @@ class RepoBase:
         self.engine = engine
         self.url = url or str(engine.url)
         self.now = now          # the clock for fetched_at/detected_at/...: a fixed one in tests and the demo
+        self.analyzer = None    # what record() classifies and grades with when given none (set by the Context)
 
     @property
     def dialect(self) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from scrapers import stage_names
 from scrapers.ids import DISPLAY_TYPES, parse_bill_id
 from scrapers.records import (
     ACTION,
@@ -31,9 +32,7 @@ from storage.models import (
 )
 from storage.repo.base import dumps
 
-STAGE_ORDER = ["Introduced", "In committee", "Reported", "Passed House", "Passed Senate",
-               "Resolving differences", "Passed Congress", "To President", "Became law", "Vetoed",
-               "Failed", "Agreed to"]
+STAGE_ORDER = list(stage_names.ORDER)      # kept for callers; the vocabulary is scrapers/stage_names.py
 
 
 class BillsMixin:
@@ -191,12 +190,12 @@ class BillsMixin:
             if inserted:
                 act = next((r for r in rows if r.stage == stage), None)
                 votes = json.loads(act.votes_json) if act else []
-                tally = analyzer.vote(act.text, votes) if act and hasattr(analyzer, "vote") else None
+                tally = analyzer.vote(act.text, votes) if act else None
                 if not tally and act and "voice vote" in act.text.lower():
                     tally = "by voice vote"
                 out.append(self._change(
                     s, analyzer, key=f"stage:{bill.id}:{stage}", kind="stage", doc=doc, subject=bill.id,
-                    bill_id=bill.id, headline=stage_headline(_short(bill), stage, tally),
+                    bill_id=bill.id, headline=analyzer.stage_headline(_short(bill), stage, tally),
                     detail={"stage": stage, "date": when, "votes": votes, "tally": tally,
                             "action": act.text if act else None},
                     change_date=when, facts={"stage": stage}))
@@ -278,21 +277,6 @@ class BillsMixin:
                                  xml_url=rec.url)
         row.document_id = doc.id
         s.add(row)
-
-
-STAGE_VERBS = {"Introduced": "was introduced", "In committee": "was referred to committee",
-               "Reported": "was reported by committee", "Passed House": "passed the House",
-               "Passed Senate": "passed the Senate", "Resolving differences": "is resolving differences between the chambers",
-               "Passed Congress": "passed Congress", "To President": "was presented to the President",
-               "Became law": "became law", "Vetoed": "was vetoed", "Failed": "failed", "Agreed to": "was agreed to"}
-
-
-def stage_headline(short: str, stage: str, tally: str | None) -> str:
-    """``H.R. 2683 passed the House 369–22``."""
-    text = f"{short} {STAGE_VERBS.get(stage, stage)}"
-    if tally:
-        text += " " + (tally.replace(" - ", "–") if tally[0].isdigit() else tally)
-    return text
 
 
 def _short(bill: Bill) -> str:

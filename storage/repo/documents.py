@@ -31,18 +31,9 @@ class Analyzer(Protocol):
 
     def classify_action(self, action) -> tuple[str | None, bool]: ...      # (stage or None, procedural)
     def stages(self, actions: list, bill_type: str) -> list[tuple[str, date | None]]: ...
+    def vote(self, text: str, votes: list) -> str | None: ...                # "369 - 22", "by voice vote"
+    def stage_headline(self, short: str, stage: str, tally: str | None) -> str: ...
     def materiality(self, kind: str, **facts: Any) -> str: ...
-
-
-class _Plain:
-    def classify_action(self, action):
-        return None, False
-
-    def stages(self, actions, bill_type):
-        return []
-
-    def materiality(self, kind, **facts):
-        return "normal"
 
 
 FIRST_VERSION_KINDS = {FR_DOCUMENT: "fr_document", PUBLIC_INSPECTION: "public_inspection",
@@ -57,9 +48,14 @@ class DocumentsMixin:
         """Record a batch (one source response) in one transaction; returns the new changes.
 
         Recording the same records again creates nothing; a changed payload creates exactly one
-        new version and its change(s)."""
+        new version and its change(s). ``analyzer`` defaults to the repo's own (``Repo.analyzer``,
+        which the Context sets); with neither, recording refuses rather than record no stages."""
         batch = list(records)
-        return self.retry_conflicts(lambda: self._record_batch(batch, analyzer or _Plain(), watched_bills or set()))
+        analyzer = analyzer or self.analyzer
+        if analyzer is None:
+            raise ValueError("Repo.record needs an analyzer (bot.analysis.analyzer.Analyzer, or the repo's own): "
+                             "without one no stage, vote or materiality would be recorded")
+        return self.retry_conflicts(lambda: self._record_batch(batch, analyzer, watched_bills or set()))
 
     def _record_batch(self, records: list, analyzer: Analyzer, watched_bills: set[str]) -> list[ChangeInfo]:
         changes: list[Change] = []
@@ -197,7 +193,7 @@ class DocumentsMixin:
             self.insert_ignore(s, Deadline, dict(document_id=doc.id, kind=kind, due=due, superseded=False),
                                ["document_id", "kind", "due"])
 
-    def _change(self, s: Session, analyzer: Analyzer, *, key: str, kind: str, doc: Document | None, subject: str,
+    def _change(self, s: Session, analyzer: Analyzer | None, *, key: str, kind: str, doc: Document | None, subject: str,
                 headline: str, detail: dict, change_date: date | None, from_version: int | None = None,
                 to_version: int | None = None, bill_id: str | None = None, facts: dict | None = None,
                 materiality: str | None = None) -> list[Change] | Change:
@@ -312,7 +308,7 @@ class DocumentsMixin:
         """A change that stems from no new version (deadline reminders, source health...)."""
         with self.tx() as s:
             doc = s.get(Document, document_id) if document_id else None
-            row = self._change(s, _Plain(), key=key, kind=kind, doc=doc, subject=subject, headline=headline,
+            row = self._change(s, None, key=key, kind=kind, doc=doc, subject=subject, headline=headline,
                                detail=detail or {}, change_date=change_date, bill_id=bill_id, materiality=materiality)
             return None if isinstance(row, _Skip) else ChangeInfo.from_row(row)
 

@@ -1,0 +1,34 @@
+"""Recording needs an analyzer: without one, storage refuses instead of silently recording a bill
+with no stage, no vote and every change graded "normal"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.analysis.analyzer import Analyzer
+from scrapers.records import ActionRecord, BillRecord
+from storage.repo import open_repo
+
+
+def _bill() -> BillRecord:
+    return BillRecord(bill_id="hr2683-119", congress=119, type="hr", number=2683, title="Remote Access Security Act",
+                      actions=[ActionRecord(date(2026, 1, 12), "On motion to suspend the rules and pass the bill, "
+                                            "as amended Agreed to by the Yeas and Nays: (2/3 required): 369 - 22 "
+                                            "(Roll no. 12).", code="H37300", chamber="House")])
+
+
+def test_record_without_an_analyzer_refuses(tmp_path):
+    repo = open_repo(f"sqlite:///{tmp_path}/plain.db")
+    with pytest.raises(ValueError, match="needs an analyzer"):
+        repo.record([_bill()])
+    assert repo.bill("hr2683-119") is None
+    repo.dispose()
+
+
+def test_the_repos_own_analyzer_records_stage_vote_and_headline(tmp_path):
+    repo = open_repo(f"sqlite:///{tmp_path}/analyzed.db", analyzer=Analyzer())
+    (stage,) = [c for c in repo.record([_bill()]) if c.kind == "stage"]
+    assert stage.headline == "H.R. 2683 passed the House 369–22" and stage.materiality == "high"
+    repo.dispose()
