@@ -9,6 +9,7 @@ date-only or timestamped dates.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -27,11 +28,15 @@ from scrapers.records import (
     UpdatedBill,
 )
 
+log = logging.getLogger(__name__)
 SOURCE = "congress"
 _FILE_RE = re.compile(r"BILLS-(\d{2,3})([a-z]+?)(\d+)([a-z]{2,4}\d?)\.(?:xml|htm|html|pdf|txt)$", re.I)
 # LOC "summary" prefixes that restate a chamber's own action text
 _LOC_PREFIX = re.compile(r"^(passed/agreed to in (house|senate)|failed of passage/not agreed to in "
-                         r"(house|senate)):\s*", re.I)
+                         r"(house|senate)|resolving differences -+ (house|senate) actions"
+                         r"|conference report agreed to in (house|senate)"
+                         r"|passed (house|senate) over veto|failed (house|senate) over veto"
+                         r"|vetoed by president|cleared for white house):\s*", re.I)
 _SHORT_TITLE_ORDER = ("as enacted", "as passed senate", "as passed house", "as reported to senate",
                       "as reported to house", "as introduced")
 
@@ -168,20 +173,33 @@ def _dedupe_key(a: ActionRecord) -> tuple[date, str]:
     return a.date, text
 
 
-def parse_actions(items: list) -> list[ActionRecord]:
+def parse_actions(items: list, *, source: str = SOURCE) -> list[ActionRecord]:
     """``actions[]`` → chronological ``ActionRecord``s, LOC/chamber duplicates of one event merged.
 
-    The merged record keeps the chamber's wording and time and the LOC numeric code when there is one.
+    The merged record keeps the chamber's wording and time as ``text`` (its key is what it was
+    before the merge kept both) and carries every record's code in ``codes`` and every wording in
+    ``texts``, so a classifier can read the LOC code (8000, 17000) and the LOC summary wording as
+    well as the chamber's. An action with an empty text is logged and left out (it carries nothing
+    to classify and has nothing to show); it never fails the list.
     """
     parsed: list[ActionRecord] = []
     for i, obj in enumerate(items):
-        a = _action_from(obj, f"actions[{i}]")
+        where = f"actions[{i}]"
+        if isinstance(obj, dict) and obj.get("actionDate") and not " ".join(str(obj.get("text") or "").split()):
+            log.warning("%s %s: action of %s with an empty text (code %s) left out", source, where,
+                        obj.get("actionDate"), obj.get("actionCode") or "none")
+            continue
+        a = _action_from(obj, where)
         a.code = obj.get("actionCode") or None
+        a.codes = [a.code] if a.code else []
+        a.texts = [a.text]
         a.type = obj.get("type")
         a.chamber = _source_chamber(obj)
         a.votes = [v for v in (obj.get("recordedVotes") or []) if isinstance(v, dict)]
+        a.source = source
         parsed.append(a)
-    parsed.reverse()                      # the API lists newest first
+    if not (len(parsed) > 1 and parsed[0].date < parsed[-1].date):
+        parsed.reverse()                  # the API and BILLSTATUS list newest first
     merged: dict[tuple, ActionRecord] = {}
     order: list[tuple] = []
     for a in parsed:
@@ -192,14 +210,17 @@ def parse_actions(items: list) -> list[ActionRecord]:
             continue
         kept = merged[key]
         loc_code = next((c for c in (kept.code, a.code) if c and c.isdigit()), None)
+        codes = list(dict.fromkeys(kept.codes + a.codes))
+        texts = list(dict.fromkeys(kept.texts + a.texts))
         if kept.chamber is None and a.chamber is not None:   # prefer the chamber's own entry
             a.votes = a.votes or kept.votes
             merged[key] = kept = a
         kept.code = loc_code or kept.code or a.code
+        kept.codes, kept.texts = codes, texts
         kept.time = kept.time or a.time
         kept.votes = kept.votes or a.votes
     out = [merged[k] for k in order]
-    out.sort(key=lambda x: x.date)        # stable: same-day order as the API gave it
+    out.sort(key=lambda x: x.date)        # stable: same-day order as the source gave it
     return out
 
 

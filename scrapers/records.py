@@ -66,6 +66,11 @@ class ActionRecord:
     chamber: str | None = None       # House | Senate | None
     time: str | None = None
     votes: list[dict] = field(default_factory=list)   # recordedVotes[]
+    # every record of this one event (Library of Congress + the chamber), merged at parse time:
+    # all their action codes and all their wordings, so neither record's signal is lost
+    codes: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    source: str | None = None        # where it was read: congress (the API), billstatus, a file
 
     @property
     def key(self) -> str:
