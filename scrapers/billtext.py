@@ -35,6 +35,17 @@ LEVELS = ("section", "subsection", "paragraph", "subparagraph", "clause", "subcl
 CONTAINERS = ("division", "subdivision", "title", "subtitle", "part", "subpart", "chapter",
               "subchapter")
 _BODY_TAGS = ("legis-body", "resolution-body", "engrossed-amendment-body", "amendment-body")
+# appropriations paragraphs: bill DTD ``appropriations-major/intermediate/small``, USLM
+# ``<appropriations level="…">``; flat siblings whose headings nest by level
+APPROPRIATIONS = {"appropriations-major": 0, "appropriations-intermediate": 1, "appropriations-small": 2}
+_APPROP_LEVEL = {"major": 0, "intermediate": 1, "small": 2}
+# never text: tables of contents, page breaks and statute page markers, side notes, footnotes
+NOT_TEXT = ("toc", "pagebreak", "page", "sidenote", "footnote", "footnote-ref", "endMarker")
+# USLM ``main`` parts that are not the body (the corpus README's coverage rule leaves them out)
+_FRONT = ("longTitle", "enactingFormula", "resolvingClause")
+# wrappers walked through for the units inside (reported bills nest the text in collection/component)
+_TRANSPARENT = ("level", "collection", "component", "main", "amendMain")
+_STRUCT_GLOBS = tuple("{*}" + t for t in (*LEVELS, *APPROPRIATIONS, "appropriations", "preamble", *CONTAINERS))
 
 # bill-DTD ``bill-stage`` / USLM ``docStage`` → version code: prefix + chamber letter ("rfs")
 _STAGE_PREFIX = {"introduced in": "i", "reported in": "r", "engrossed in": "e", "referred in": "rf", "received in": "rd",
@@ -43,6 +54,8 @@ _STAGE_PREFIX = {"introduced in": "i", "reported in": "r", "engrossed in": "e", 
 STAGE_CODES = {f"{p} {ch}": code + ch[0] for p, code in _STAGE_PREFIX.items() for ch in ("house", "senate")}
 STAGE_CODES.update({"enrolled bill": "enr", "enrolled": "enr", "public print": "pp"})
 
+# elements printed as separate blocks (table cells, rows, list items): words never run together across them
+_BLOCKS = frozenset(("td", "th", "tr", "entry", "row", "caption", "p", "li", "listItem", "thead", "tbody"))
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
@@ -68,7 +81,7 @@ def _heading(raw: str) -> str:
 
 
 def _is_deleted(el) -> bool:
-    return el.get("changed") == "deleted" or strip_ns(el.tag) in ("deleted-phrase", "deleted-block")
+    return el.get("changed") == "deleted" or strip_ns(el.tag) in ("deleted-phrase", "deleted-block", "deletedText")
 
 
 def _inline(el, *, skip=(), quoted=("quote",)) -> str:
@@ -82,7 +95,7 @@ def _inline(el, *, skip=(), quoted=("quote",)) -> str:
             if node.tail and not top:
                 parts.append(node.tail)
             return
-        if _is_deleted(node) or tag in ("pagebreak", "br", "footnote-ref") or tag in skip:
+        if _is_deleted(node) or tag == "br" or tag in NOT_TEXT or tag in skip:
             if tag == "br":
                 parts.append(" ")
         else:
@@ -95,6 +108,8 @@ def _inline(el, *, skip=(), quoted=("quote",)) -> str:
                 walk(child)
             if quote:
                 parts.append('"')
+            if tag in _BLOCKS:
+                parts.append(" ")
         if node.tail and not top:
             parts.append(node.tail)
 
@@ -134,11 +149,11 @@ class _Builder:
     def _flat(self, el) -> str:
         """A unit inside a quote, as printed: ``(15) Remote access.— The term …``."""
         tag = strip_ns(el.tag)
-        if _is_deleted(el) or tag in ("after-quoted-block", "toc", "pagebreak"):
+        if _is_deleted(el) or tag == "after-quoted-block" or tag in NOT_TEXT:
             return ""
         if tag in self.quote_tags:
             return self.quoted(el)
-        if tag in LEVELS or tag in CONTAINERS:
+        if tag in LEVELS or tag in CONTAINERS or tag in _TRANSPARENT or approp_level(el) is not None:
             parts = []
             for child in el:
                 if not isinstance(child.tag, str):
@@ -160,29 +175,79 @@ class _Builder:
             return " ".join(t for t in texts if t)
         return self.inline(el)
 
-    def unit(self, el, parent_key: str, index: int, level: str) -> Section:
-        num = self.enum_of(el)
-        key_part = num or f"_{index}"
-        key = f"{parent_key}/{key_part}" if parent_key else key_part
-        heading, texts, children = "", [], []
-        self.collect(el, key, texts, children)
+    def heading_of(self, el) -> str:
         for child in el:
             if isinstance(child.tag, str) and strip_ns(child.tag) == self.heading_tag:
-                heading = _heading(self.inline(child))
-        return Section(key=key, num=num, heading=heading, text=clean(" ".join(t for t in texts if t)),
+                return _heading(self.inline(child))
+        return ""
+
+    def unit(self, el, parent_key: str, index: int, level: str, *, key: str | None = None) -> Section:
+        num = self.enum_of(el)
+        if key is None:
+            key_part = num or f"_{index}"
+            key = f"{parent_key}/{key_part}" if parent_key else key_part
+        texts: list[str] = []
+        children: list[Section] = []
+        self.collect(el, key, texts, children)
+        return Section(key=key, num=num, heading=self.heading_of(el), text=clean(" ".join(t for t in texts if t)),
                        level=level, children=_dedupe(children))
 
     def collect(self, el, key: str, texts: list[str], children: list[Section]) -> None:
+        """A unit's own words in reading order (``texts``) and its sub-units (``children``): every
+        element is one or the other, so no word of the unit is lost."""
+        approp = _Approp()
+        if el.text and el.text.strip():
+            texts.append(clean(el.text))
         for child in el:
+            if child.tail and child.tail.strip():
+                texts_tail = clean(child.tail)
+            else:
+                texts_tail = ""
             if not isinstance(child.tag, str) or _is_deleted(child):
+                if texts_tail:
+                    texts.append(texts_tail)
                 continue
             tag = strip_ns(child.tag)
-            if tag in LEVELS:
-                children.append(self.unit(child, key, len(children) + 1, tag))
-            elif tag in self.quote_tags:
-                texts.append(self.quoted(child))
-            elif tag in self.text_tags:
-                self.text_part(child, key, texts, children)
+            if tag in NOT_TEXT or tag in (self.num_tag, self.heading_tag):
+                if texts_tail:
+                    texts.append(texts_tail)
+                continue
+            self._collect_one(child, tag, key, texts, children, approp)
+            if texts_tail:
+                texts.append(texts_tail)
+
+    def _collect_one(self, child, tag: str, key: str, texts: list[str], children: list[Section],
+                     approp: _Approp) -> None:
+        level = approp_level(child)
+        if tag in LEVELS:
+            children.append(self.unit(child, key, len(children) + 1, tag))
+        elif level is not None:
+            part = approp.key(level, self.heading_of(child), [])
+            children.append(self.unit(child, key, 0, "appropriations", key=f"{key}/{part}"))
+            approp.seen(children[-1])
+        elif tag in self.quote_tags:
+            texts.append(self.quoted(child))
+        elif tag in self.text_tags:
+            self.text_part(child, key, texts, children)
+        elif tag in CONTAINERS or tag in _TRANSPARENT or self.has_structure(child):
+            texts.extend(p for p in (self.inline(c) for c in child if isinstance(c.tag, str)
+                                     and strip_ns(c.tag) in (self.num_tag, self.heading_tag)) if p)
+            self.collect(child, key, texts, children)
+        else:
+            texts.append(self._flat(child))
+
+    def has_structure(self, el) -> bool:
+        """Does ``el`` hold units of the bill's own outline (not inside a quoted block)?"""
+        for d in el.iter(*_STRUCT_GLOBS):
+            node, quoted = d.getparent(), False
+            while node is not None and node is not el:
+                if strip_ns(node.tag) in self.quote_tags:
+                    quoted = True
+                    break
+                node = node.getparent()
+            if not quoted:
+                return True
+        return False
 
     def text_part(self, el, key, texts, children) -> None:
         """A text element in reading order: quoted blocks stay where they are written."""
@@ -199,25 +264,142 @@ class _Builder:
             parts.append(child.tail or "")
         texts.append(clean("".join(parts)))
 
-    def sections(self, body) -> list[Section]:
+    def sections(self, body, preamble=None) -> list[Section]:
+        """The body's units, flat at the top: containers (division, title, …) are units of their own
+        (number, heading, any words of theirs) followed by their sections, whose keys stay the
+        section numbers; appropriations paragraphs are units keyed by their heading path."""
         out: list[Section] = []
-
-        def walk(node):
-            for child in node:
-                if not isinstance(child.tag, str) or _is_deleted(child):
-                    continue
-                tag = strip_ns(child.tag)
-                if tag in LEVELS:
-                    out.append(self.unit(child, "", len(out) + 1, tag))
-                elif tag in CONTAINERS:
-                    walk(child)
-        walk(body)
-        if not out:
-            text = " ".join(p for p in (self.inline(c, skip=self.quote_tags) for c in body
-                                        if isinstance(c.tag, str)) if p)
-            if clean(text):
-                out.append(Section(key="body", num="", heading="", text=clean(text), level="body"))
+        self._sections_seen = 0
+        if preamble is not None:
+            out.append(self.preamble(preamble))
+        self._container(body, [], out, None)
+        if len(out) == 1 and out[0].key == "text-1":
+            out[0].key, out[0].level = "body", "body"
         return _dedupe(out)
+
+    def _container(self, node, path: list[str], out: list[Section], own: Section | None) -> None:
+        approp = _Approp()
+        loose: list[str] = []
+        state = {"started": False, "n": 0}
+
+        def flush() -> None:
+            text = clean(" ".join(t for t in loose if t))
+            loose.clear()
+            if not text:
+                return
+            if own is not None and not state["started"]:
+                own.text = clean(f"{own.text} {text}")
+                return
+            state["n"] += 1
+            key = ", ".join([*path, f"text {state['n']}"]) if path else f"text-{state['n']}"
+            out.append(Section(key=key, num="", heading="", text=text, level="text"))
+
+        def structural() -> None:
+            flush()
+            state["started"] = True
+
+        if node.text and node.text.strip():
+            loose.append(node.text)
+        for child in node:
+            if child.tail and child.tail.strip():
+                loose_tail = child.tail
+            else:
+                loose_tail = ""
+            if not isinstance(child.tag, str) or _is_deleted(child):
+                loose.append(loose_tail)
+                continue
+            tag = strip_ns(child.tag)
+            if tag in NOT_TEXT or tag in _FRONT or (own is not None and tag in (self.num_tag, self.heading_tag)):
+                loose.append(loose_tail)
+                continue
+            self._container_one(child, tag, path, out, approp, loose, structural)
+            loose.append(loose_tail)
+        flush()
+
+    def _container_one(self, child, tag, path, out, approp, loose, structural) -> None:
+        level = approp_level(child)
+        if tag in LEVELS:
+            structural()
+            self._sections_seen += 1
+            out.append(self.unit(child, "", self._sections_seen, tag))
+        elif level is not None:
+            structural()
+            key = approp.key(level, self.heading_of(child), path)
+            out.append(self.unit(child, "", 0, "appropriations", key=key))
+            approp.seen(out[-1])
+        elif tag == "preamble":
+            structural()
+            out.append(self.preamble(child))
+        elif tag in CONTAINERS or tag in _TRANSPARENT or self.has_structure(child):
+            structural()
+            unit, inner = self.container_unit(child, path, len(out))
+            if unit is not None:
+                out.append(unit)
+            self._container(child, inner, out, unit)
+            if unit is not None and not (unit.num or unit.heading or unit.text):
+                out.remove(unit)
+        else:
+            loose.append(self._flat(child))
+
+    def container_unit(self, el, path: list[str], index: int) -> tuple[Section | None, list[str]]:
+        tag = strip_ns(el.tag)
+        num, heading = self.enum_of(el), self.heading_of(el)
+        if tag in CONTAINERS:
+            label = f"{tag.capitalize()} {num or heading or index}"
+        elif num or heading:
+            label = heading or num
+        else:
+            return None, path          # a wrapper (collection, component, a nested main): transparent
+        inner = [*path, label.replace("/", "-")]
+        return Section(key=", ".join(inner), num=num, heading=heading, text="", level=tag), inner
+
+    def preamble(self, el) -> Section:
+        """``Whereas …`` recitals: one child unit each."""
+        kids: list[Section] = []
+        for child in el:
+            if not isinstance(child.tag, str) or _is_deleted(child) or strip_ns(child.tag) in NOT_TEXT + _FRONT:
+                continue
+            text = self._flat(child)
+            if text:
+                kids.append(Section(key=f"preamble/{len(kids) + 1}", num="", heading="", text=text, level="recital"))
+        return Section(key="preamble", num="", heading="", text=clean(el.text or ""), level="preamble", children=kids)
+
+
+class _Approp:
+    """Keys for appropriations paragraphs, which are flat siblings whose headings nest by level
+    (major: a department, intermediate: an agency, small: an account): the key is the heading path,
+    so it survives renumbering and reordering between versions."""
+
+    def __init__(self):
+        self.heads = ["", "", ""]
+        self.last: Section | None = None
+        self.last_key = ""
+
+    def key(self, level: int, heading: str, path: list[str]) -> str:
+        heading = heading.replace("/", "-")
+        last = self.last
+        if (level == 2 and heading.startswith("(") and last is not None and self.last_key
+                and not last.text and not last.children):
+            return f"{self.last_key} {heading}"      # "(INCLUDING TRANSFER OF FUNDS)" under the account
+        if heading:
+            self.heads[level] = heading
+            for deeper in range(level + 1, 3):
+                self.heads[deeper] = ""
+        parts = [*path, *(h for h in self.heads[:level + 1] if h)]
+        return ", ".join(parts) or "Appropriations"
+
+    def seen(self, unit: Section) -> None:
+        self.last, self.last_key = unit, unit.key
+
+
+def approp_level(el) -> int | None:
+    """0, 1, 2 for an appropriations paragraph (major, intermediate, small), else None."""
+    tag = strip_ns(el.tag)
+    if tag in APPROPRIATIONS:
+        return APPROPRIATIONS[tag]
+    if tag == "appropriations":
+        return _APPROP_LEVEL.get(el.get("level", ""), 2)
+    return None
 
 
 class _DtdBuilder(_Builder):
@@ -335,54 +517,185 @@ def _dtd_meta(root) -> dict:
             "short_title": _inline(short) if short is not None else ""}
 
 
+_CITATION = re.compile(r"(\d+)\s*([a-z]+?)\s*(\d+)\s*([a-z]{2,4}\d?)?", re.I)
+_TYPE_WORDS = {"house bill": "hr", "senate bill": "s", "house joint resolution": "hjres",
+               "senate joint resolution": "sjres", "house concurrent resolution": "hconres",
+               "senate concurrent resolution": "sconres", "house resolution": "hres", "senate resolution": "sres",
+               "house simple resolution": "hres", "senate simple resolution": "sres"}
+
+
+def _text(el) -> str:
+    return _inline(el) if el is not None else ""
+
+
 def _uslm_meta(root) -> dict:
     meta = _first(root, "meta")
-    stage_el = _first(meta, "docStage") if meta is not None else None
-    stage = _inline(stage_el) if stage_el is not None else ""
-    code, bill_id = stage_code(stage), ""
-    for cit in _all(meta, "citableAs") if meta is not None else []:
-        m = re.fullmatch(r"(\d+)([a-z]+?)(\d+)([a-z]{2,4}\d?)", _inline(cit))
-        if m:
-            bill_id = _bill_id_from(f"{m.group(2)}{m.group(3)}", m.group(1))
-            code = code or m.group(4)
-    d = None
+    meta = meta if meta is not None else _first(root, "amendMeta")
     preface = _first(root, "preface")
-    places = [preface, _first(root, "attestation"), _first(root, "endorsement")]
-    for place in places:
-        if place is None or d:
-            continue
-        for el in _all(place, "date"):
-            d = _parse_date(el.get("date")) or _parse_date(_inline(el)) or d
+    preface = preface if preface is not None else _first(root, "amendPreface")
+    stage = _text(_first(meta, "docStage")) if meta is not None else ""
+    chamber = _text(_first(meta, "currentChamber")) if meta is not None else ""
+    code, bill_id = stage_code(stage), ""
+    if not code and stage.lower().replace("-", " ") in ("pre introduced", "introduced") and chamber:
+        code = "i" + chamber.strip().lower()[0]          # "Pre-Introduced" in the SENATE: is
+    cites = [_text(c) for c in _all(meta, "citableAs")] if meta is not None else []
+    dc_title = _text(_first(meta, "title")) if meta is not None else ""
+    for cite in [*cites, dc_title.split(":")[0]]:
+        m = _CITATION.fullmatch(cite.replace(".", "").strip())
+        if m and not bill_id:
+            bill_id = _bill_id_from(f"{m.group(2)}{m.group(3)}", m.group(1))
+            if bill_id and m.group(4):
+                code = code or stage_code(m.group(4)) or m.group(4).lower()
+    if strip_ns(root.tag) == "pLaw":
+        # a law as printed in the Statutes: the bill it was is a <ref href="/us/bill/112/s/285">
+        for ref in _all(root, "ref"):
+            m = re.fullmatch(r"/us/bill/(\d+)/([a-z]+)/(\d+)", ref.get("href") or "")
+            if m and not bill_id:
+                bill_id = _bill_id_from(f"{m.group(2)}{m.group(3)}", m.group(1))
+        public = _text(_first(meta, "publicPrivate")) if meta is not None else ""
+        code = code or ("pvtl" if public.strip() == "private" else "pl")
+    if not bill_id and meta is not None:
+        # older USLM: <dc:type>House Bill</dc:type>, <docNumber>, <congress>
+        kind = _TYPE_WORDS.get(_text(_first(meta, "type")).lower(), "")
+        number, congress = _text(_first(meta, "docNumber")), _text(_first(meta, "congress"))
+        if kind and number.isdigit() and congress.isdigit():
+            bill_id = _bill_id_from(f"{kind}{number}", congress)
     official = _first(root, "officialTitle")
     short = _first(root, "shortTitle")
-    return {"stage": stage, "code": code, "bill_id": bill_id, "date": d,
-            "title": _inline(official) if official is not None else "",
-            "short_title": _inline(short) if short is not None else ""}
+    return {"stage": stage, "code": code, "bill_id": bill_id, "date": _uslm_date(root, preface),
+            "title": _text(official), "short_title": _text(short)}
+
+
+def _uslm_date(root, preface) -> date | None:
+    """The version's own date: the action in the preface (introduced, reported, engrossed…), else the
+    attestation or endorsement, else a public law's approval, else for an enrolled bill the date its
+    session began (``Begun and held … the third day of January, two thousand and nineteen``: the only
+    date an enrolled bill prints)."""
+    for place in (preface, _first(root, "attestation"), _first(root, "endorsement")):
+        if place is None:
+            continue
+        dates = [_parse_date(el.get("date")) or _parse_date(_inline(el).rstrip(". ")) for el in _all(place, "date")]
+        dates = [d for d in dates if d]
+        if dates:
+            return dates[-1]                 # the latest action: the one that made this version
+    for el in _all(root, "actionDescription"):
+        m = re.search(r"Approved\s+([A-Z][a-z]+ \d{1,2}, \d{4})", _inline(el))
+        if m:
+            return _parse_date(m.group(1))
+    dateline = _first(root, "enrolledDateline")
+    return _spelled_date(_inline(dateline)) if dateline is not None else None
+
+
+_ORDINALS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+_ORDINALS.update({"twenty-" + w: 20 + n for w, n in list(_ORDINALS.items()) if n < 10})
+_ORDINALS.update({"thirtieth": 30, "thirty-first": 31, "twenty-first": 21})
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                       "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+
+
+def _spelled_date(text: str) -> date | None:
+    """``… the third day of January, two thousand and nineteen`` → 2019-01-03."""
+    m = re.search(r"the ([a-z-]+) day of ([A-Z][a-z]+),? ((?:[a-z-]+[ ,]*)+)", text)
+    if not m or m.group(1) not in _ORDINALS:
+        return None
+    year, tail = 0, m.group(3).replace("-", " ").replace(",", " ").split()
+    for word in tail:
+        if word == "thousand":
+            year *= 1000
+        elif word in _UNITS:
+            year += _UNITS[word]
+        elif word in _TENS:
+            year += _TENS[word]
+        elif word != "and":
+            break
+    try:
+        return datetime.strptime(f"{m.group(2)} {_ORDINALS[m.group(1)]} {year}", "%B %d %Y").date()
+    except ValueError:
+        return None
+
+
+_FILE_NAME = re.compile(r"(?:BILLS-)?(\d{2,3})([a-z]+?)(\d+)([a-z]{2,4}\d?)\b", re.I)
+_SAMPLE_NAME = re.compile(r"(?<![a-z])([A-Z]{1,2}[A-Z]?)(\d+)_([A-Z]{2,4})\b", re.I)
+_SHORT_TYPES = {"h": "hr", "s": "s", "hj": "hjres", "sj": "sjres", "hc": "hconres", "sc": "sconres", "hr": "hres",
+                "sr": "sres"}
+
+
+def ids_from_file_name(name: str, congress: str | None = None) -> tuple[str, str]:
+    """``BILLS-116hr1865eah.xml`` → (``hr1865-116``, ``eah``); ``…_SJ36_enr.XML`` with a congress →
+    (``sjres36-<congress>``, ``enr``); ("", "") when the name says neither."""
+    stem = name.rsplit("/", 1)[-1]
+    m = _FILE_NAME.search(stem)
+    if m:
+        bill_id = _bill_id_from(f"{m.group(2)}{m.group(3)}", m.group(1))
+        if bill_id:
+            return bill_id, m.group(4).lower()
+    m = _SAMPLE_NAME.search(stem)
+    if m and congress and m.group(1).lower() in _SHORT_TYPES:
+        return _bill_id_from(f"{_SHORT_TYPES[m.group(1).lower()]}{m.group(2)}", congress), m.group(3).lower()
+    return "", ""
+
+
+def _congress_of(root) -> str | None:
+    for el in _all(root, "congress"):
+        m = re.match(r"\d+", el.get("value") or _inline(el))
+        if m:
+            return m.group(0)
+    return None
 
 
 # ---- entry points --------------------------------------------------------------------------
 
 def parse_bill_text(data: bytes, *, bill_id: str | None = None, version_code: str | None = None,
-                    source: str = "govinfo") -> BillText:
-    """Parse bill-DTD or USLM XML bytes. Raises SourceChanged when there is no bill body."""
+                    source: str = "govinfo", name: str = "") -> BillText:
+    """Parse bill-DTD or USLM XML bytes. Raises SourceChanged when there is no bill body.
+
+    ``name`` (a file name) is the fallback for a bill id or version code the XML does not state;
+    using it is logged."""
     root = parse_xml(data, source=source)
     ns = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
     if ns == USLM_NS:
         schema, builder, meta = "uslm", _UslmBuilder(), _uslm_meta(root)
         body = _first(root, "main")
+        body = body if body is not None else _first(root, "amendMain")
+        preamble = None
     else:
         schema, builder, meta = "billdtd", _DtdBuilder(), _dtd_meta(root)
         body = next((el for el in root.iter() if isinstance(el.tag, str) and strip_ns(el.tag) in _BODY_TAGS),
                     None)
+        preamble = _first(root, "preamble")
     if body is None:
         raise SourceChanged(f"bill text XML has no body (root <{strip_ns(root.tag)}>)", source=source)
-    sections = builder.sections(body)
+    sections = builder.sections(body, preamble)
     if not sections:
         raise SourceChanged("bill text XML body has no sections or text", source=source)
     short = meta["short_title"]
-    return BillText(bill_id=bill_id or meta["bill_id"], version_code=(version_code or meta["code"]).lower(),
+    bill_id, version_code = bill_id or meta["bill_id"], version_code or meta["code"]
+    if name and not (bill_id and version_code):
+        congress = _congress_of(root)
+        from_name = ids_from_file_name(name, congress)
+        if from_name[0] or from_name[1]:
+            log.info("bill text %s: %s taken from the file name (%s)", name,
+                     " and ".join(w for w, missing in (("bill id", not bill_id), ("version code", not version_code))
+                                  if missing), "-".join(p for p in from_name if p))
+        bill_id, version_code = bill_id or from_name[0], version_code or from_name[1]
+    return BillText(bill_id=bill_id, version_code=version_code.lower(),
                     stage=meta["stage"], date=meta["date"], title=meta["title"], short_title=short,
                     schema=schema, sections=sections)
+
+
+def unit_label(s: Section) -> str:
+    """How a unit's number is printed: ``Sec. 2``, ``(a)``, ``Title I``; "" for unnumbered units."""
+    if not s.num:
+        return ""
+    if s.level == "section":
+        return f"Sec. {s.num}"
+    if s.level in CONTAINERS:
+        return f"{s.level.capitalize()} {s.num}"
+    return f"({s.num})"
 
 
 def anchor(key: str) -> str:
