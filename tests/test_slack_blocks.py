@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.card import BillCard
 from bot.slack import blocks as bk
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, is_http_url, link
 from storage.repo import ChangeInfo
@@ -58,7 +59,7 @@ def test_cutting_mrkdwn_never_splits_an_entity_or_a_link():
     assert clip("abcdef", 4) == "abc…" and clip("abc", 4) == "abc"
 
 
-def card(**over) -> dict:
+def card(**over) -> BillCard:
     base = {"id": "hr2683-119", "display": "H.R. 2683 (119th)", "title": HOSTILE * 3, "short_title": HOSTILE,
             "stage": "Passed House", "stages": [],
             "track": [{"stage": "Introduced", "reached": True, "date": date(2025, 4, 7)},
@@ -77,7 +78,7 @@ def card(**over) -> dict:
                                    "govinfo": "https://www.govinfo.gov/app/collection/bills/119"},
             "as_of": datetime(2026, 1, 13, tzinfo=UTC), "fetched_at": None}
     base.update(over)
-    return base
+    return BillCard.from_dict(base)
 
 
 def assert_within_limits(msg: dict) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from bot.analysis import offline
 from bot.analysis.billdiff import diff_bills
-from bot.services.card import bill_card, card_from
+from bot.services.card import BillCard, bill_card, card_from
 from bot.services.context import Context
 from bot.services.pipeline import previous_text
 from bot.services.retrieval import Citation, Question, day, display_bill, safe_url
@@ -39,11 +39,11 @@ class Draft:
     supported: bool = True
 
 
-def _bill_citation(n: int, card: dict, quote: str = "") -> Citation:
-    name = card["short_title"] or card["title"]
-    return Citation(n=n, title=f"{card['display']}: {name}", url=safe_url(card["links"]["congress_gov"]),
-                    fetched_at=card["fetched_at"], kind="bill",
-                    ref=f"{card['id']} (Congress.gov bill status: stages, actions, votes)", quote=quote)
+def _bill_citation(n: int, card: BillCard, quote: str = "") -> Citation:
+    name = card.short_title or card.title
+    return Citation(n=n, title=f"{card.display}: {name}", url=safe_url(card.links.congress_gov),
+                    fetched_at=card.fetched_at, kind="bill",
+                    ref=f"{card.id} (Congress.gov bill status: stages, actions, votes)", quote=quote)
 
 
 def _chamber_of(action: dict) -> str | None:
@@ -62,25 +62,25 @@ def status_draft(ctx: Context, q: Question) -> Draft:
                      f"stands. `/bill {bill}` (or `legiswatch bill {bill}`) fetches it from Congress.gov.",
                      supported=False)
     card = bill_card(ctx, bill, fetch=False)
-    cite = _bill_citation(1, card, (card["latest_action"] or {}).get("text", ""))
+    cite = _bill_citation(1, card, (card.latest_action.text if card.latest_action else ""))
     citations = [cite]
-    name = card["short_title"] or card["title"]
-    stage = card["stage"]
-    stage_day = next((s["date"] for s in reversed(card["stages"]) if s["stage"] == stage), None)
+    name = card.short_title or card.title
+    stage = card.stage
+    stage_day = next((s.date for s in reversed(card.stages) if s.stage == stage), None)
     lines = []
     if stage:
-        lines.append(f"{card['display']} ({name}) is at stage {stage}"
+        lines.append(f"{card.display} ({name}) is at stage {stage}"
                      + (f", reached {day(stage_day)}" if stage_day else "") + " [1].")
     else:
-        lines.append(f"The stored record shows no stage for {card['display']} ({name}) [1].")
+        lines.append(f"The stored record shows no stage for {card.display} ({name}) [1].")
     if q.chamber:
         lines += _chamber_lines(ctx, q.chamber, card, data, citations)
     else:
-        la = card["latest_action"]
+        la = card.latest_action
         if la:
-            lines.append(f"Latest action ({day(la['date'])}): {la['text']} [1]")
-        for v in card["votes"][-2:]:
-            lines.append(f"Vote ({day(v['date'])}): {v['text']} [1]")
+            lines.append(f"Latest action ({day(la.date)}): {la.text} [1]")
+        for v in card.votes[-2:]:
+            lines.append(f"Vote ({day(v.date)}): {v.text} [1]")
         if _LAW.search(q.text):
             if stage == "Became law":
                 lines.append(f"It became law on {day(stage_day)} [1]." if stage_day else "It became law [1].")
@@ -88,13 +88,13 @@ def status_draft(ctx: Context, q: Question) -> Draft:
                 lines.append(f"It has not become law: the latest stage in the stored record is {stage or 'unknown'} [1].")
         lines += _other_bills(ctx, q, citations)
     if _COSPONSOR.search(q.text):
-        cs = card["cosponsors"]
-        split = ", ".join(f"{k} {p}" for p, k in cs["by_party"].items())
-        lines.append(f"Cosponsors: {cs['count']}" + (f" ({split})" if split else "") + " [1].")
-    elif _SPONSOR.search(q.text) and card["sponsor"]:
-        lines.append(f"Sponsor: {card['sponsor'].get('name', '')}"
-                     + (f", introduced {day(card['introduced'])}" if card["introduced"] else "") + " [1].")
-    as_of = card["fetched_at"]
+        cs = card.cosponsors
+        split = ", ".join(f"{k} {p}" for p, k in cs.by_party.items())
+        lines.append(f"Cosponsors: {cs.count}" + (f" ({split})" if split else "") + " [1].")
+    elif _SPONSOR.search(q.text) and card.sponsor:
+        lines.append(f"Sponsor: {card.sponsor.get('name', '')}"
+                     + (f", introduced {day(card.introduced)}" if card.introduced else "") + " [1].")
+    as_of = card.fetched_at
     if as_of:
         lines.append(f"As of {day(as_of)} (when the record was last fetched from Congress.gov).")
     return Draft("\n".join(lines), citations, as_of=as_of)
@@ -110,28 +110,28 @@ def _other_bills(ctx: Context, q: Question, citations: list[Citation]) -> list[s
             continue
         card = card_from(ctx.repo, parse_bill_id(other), data)
         n = len(citations) + 1
-        citations.append(_bill_citation(n, card, (card["latest_action"] or {}).get("text", "")))
-        la = card["latest_action"]
-        why = "Also asked about" if other in by_id else f"Same short title ({card['short_title']})"
-        lines.append(f"{why}: {card['display']} is at stage {card['stage'] or 'unknown'}"
-                     + (f"; latest action ({day(la['date'])}): {la['text']}" if la else "") + f" [{n}]")
+        citations.append(_bill_citation(n, card, (card.latest_action.text if card.latest_action else "")))
+        la = card.latest_action
+        why = "Also asked about" if other in by_id else f"Same short title ({card.short_title})"
+        lines.append(f"{why}: {card.display} is at stage {card.stage or 'unknown'}"
+                     + (f"; latest action ({day(la.date)}): {la.text}" if la else "") + f" [{n}]")
     return lines
 
 
-def _chamber_lines(ctx: Context, chamber: str, card: dict, data: dict, citations: list[Citation]) -> list[str]:
+def _chamber_lines(ctx: Context, chamber: str, card: BillCard, data: dict, citations: list[Citation]) -> list[str]:
     lines = []
     acts = [a for a in data["actions"] if _chamber_of(a) == chamber]
-    passed = next((s for s in card["stages"] if s["stage"] == f"Passed {chamber}"), None)
+    passed = next((s for s in card.stages if s.stage == f"Passed {chamber}"), None)
     if passed:
-        lines.append(f"It passed the {chamber}" + (f" on {day(passed['date'])}" if passed["date"] else "") + " [1].")
+        lines.append(f"It passed the {chamber}" + (f" on {day(passed.date)}" if passed.date else "") + " [1].")
     if acts:
         for a in acts[-2:]:
             lines.append(f"In the {chamber} ({day(a['date'])}): {a['text']} [1]")
     else:
-        lines.append(f"The stored record shows no {chamber} action on {card['display']} [1].")
-    for r in card["related"]:
+        lines.append(f"The stored record shows no {chamber} action on {card.display} [1].")
+    for r in card.related:
         try:
-            other = parse_bill_id(r["id"])
+            other = parse_bill_id(r.id)
         except LegiswatchError:
             continue
         if other.chamber != chamber:
@@ -141,11 +141,11 @@ def _chamber_lines(ctx: Context, chamber: str, card: dict, data: dict, citations
             continue
         rcard = card_from(ctx.repo, other, rdata)
         n = len(citations) + 1
-        citations.append(_bill_citation(n, rcard, (rcard["latest_action"] or {}).get("text", "")))
-        la = rcard["latest_action"]
-        lines.append(f"Related {chamber} bill {rcard['display']} ({r['relationship']}) is at stage "
-                     f"{rcard['stage'] or 'unknown'}"
-                     + (f"; latest action ({day(la['date'])}): {la['text']}" if la else "") + f" [{n}]")
+        citations.append(_bill_citation(n, rcard, (rcard.latest_action.text if rcard.latest_action else "")))
+        la = rcard.latest_action
+        lines.append(f"Related {chamber} bill {rcard.display} ({r.relationship}) is at stage "
+                     f"{rcard.stage or 'unknown'}"
+                     + (f"; latest action ({day(la.date)}): {la.text}" if la else "") + f" [{n}]")
     return lines
 
 

@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from bot.services.card import BillCard
 from bot.services.digest import DEADLINE_DAYS, deadline_label
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
+from scrapers.ids import ordinal
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -101,70 +103,68 @@ def user_ref(user: str | None) -> str:
 
 # ---- status card -----------------------------------------------------------------------------
 
-def status_card(card: dict) -> dict:
-    """The ``/bill`` card from ``bot.services.card.bill_card`` data."""
-    name = card.get("short_title") or card.get("title") or card["id"]
-    blocks = [header(f"{card['display']} — {name}")]
+def status_card(card: BillCard) -> dict:
+    """The ``/bill`` card from a :class:`bot.services.card.BillCard`."""
+    name = card.short_title or card.title or card.id
+    blocks = [header(f"{card.display} — {name}")]
     lines = []
-    if card.get("short_title") and card.get("title") and card["title"] != card["short_title"]:
-        lines.append(f"_{escape_mrkdwn(clip(card['title'], 600))}_")
-    sp = card.get("sponsor") or {}
+    if card.short_title and card.title and card.title != card.short_title:
+        lines.append(f"_{escape_mrkdwn(clip(card.title, 600))}_")
+    sp = card.sponsor or {}
     if sp.get("name"):
         who = escape_mrkdwn(sp["name"])
         if (sp.get("party") or sp.get("state")) and "[" not in sp["name"]:
             who += f" [{escape_mrkdwn(sp.get('party') or '?')}-{escape_mrkdwn(sp.get('state') or '?')}]"
-        lines.append(f"*Sponsor:* {who}" + (f" · introduced {_d(card.get('introduced'))}"
-                                            if card.get("introduced") else ""))
+        lines.append(f"*Sponsor:* {who}" + (f" · introduced {_d(card.introduced)}" if card.introduced else ""))
     if lines:
         blocks.append(section("\n".join(lines)))
-    track = "  ".join(("●" if t["reached"] else "○") + f" {escape_mrkdwn(t['stage'])}"
-                      + (f" _{_d(t['date'])}_" if t.get("date") else "") for t in card.get("track", []))
-    stage_text = f"*Stage:* {escape_mrkdwn(card.get('stage') or 'unknown')}"
+    track = "  ".join(("●" if t.reached else "○") + f" {escape_mrkdwn(t.stage)}"
+                      + (f" _{_d(t.date)}_" if t.date else "") for t in card.track)
+    stage_text = f"*Stage:* {escape_mrkdwn(card.stage or 'unknown')}"
     if track:
         stage_text += f"\n{track}"
+    if card.ended:
+        stage_text += (f"\n:black_square_for_stop: Died in the {ordinal(int(card.ended['congress']))} Congress — "
+                       f"last stage: {escape_mrkdwn(card.ended.get('last_stage') or 'unknown')}")
     blocks.append(section(stage_text))
-    la = card.get("latest_action")
+    la = card.latest_action
     if la:
-        text = f"*Latest action* ({_d(la.get('date'))}): {escape_mrkdwn(clip(la.get('text'), 900))}"
-        for v in (card.get("votes") or [])[-2:]:
-            text += f"\n:ballot_box_with_ballot: {_d(v.get('date'))}: {escape_mrkdwn(clip(v.get('text'), 300))}"
+        text = f"*Latest action* ({_d(la.date)}): {escape_mrkdwn(clip(la.text, 900))}"
+        for v in card.votes[-2:]:
+            text += f"\n:ballot_box_with_ballot: {_d(v.date)}: {escape_mrkdwn(clip(v.text, 300))}"
         blocks.append(section(text))
-    cs = card.get("cosponsors") or {}
-    split = ", ".join(f"{n} {escape_mrkdwn(p)}" for p, n in (cs.get("by_party") or {}).items())
-    fields = [f"*Cosponsors:* {cs.get('count', 0)}" + (f" ({split})" if split else "")
-              + (f", {cs['withdrawn']} withdrawn" if cs.get("withdrawn") else "")]
-    if card.get("committees"):
-        fields.append("*Committees:* " + escape_mrkdwn(clip("; ".join(c["name"] for c in card["committees"]), 900)))
+    cs = card.cosponsors
+    split = ", ".join(f"{n} {escape_mrkdwn(p)}" for p, n in cs.by_party.items())
+    fields = [f"*Cosponsors:* {cs.count}" + (f" ({split})" if split else "")
+              + (f", {cs.withdrawn} withdrawn" if cs.withdrawn else "")]
+    if card.committees:
+        fields.append("*Committees:* " + escape_mrkdwn(clip("; ".join(c.name for c in card.committees), 900)))
     blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": cut_mrkdwn(f, 2000)} for f in fields]})
-    if card.get("text_versions"):
-        rows = [f"• {link(t.get('url'), t.get('name') or str(t.get('code', '')).upper())} "
-                f"`{escape_mrkdwn(t['id'])}` {_d(t.get('date'))}" for t in card["text_versions"][-8:]]
+    if card.text_versions:
+        rows = [f"• {link(t.url, t.name or str(t.code).upper())} `{escape_mrkdwn(t.id)}` {_d(t.date)}"
+                for t in card.text_versions[-8:]]
         blocks.append(section("*Text versions:*\n" + "\n".join(rows)))
-    if card.get("related"):
-        rows = [f"`{escape_mrkdwn(r['id'])}` {escape_mrkdwn(clip(r.get('title'), 120))} "
-                f"({escape_mrkdwn(r.get('relationship'))})" for r in card["related"][:6]]
+    if card.related:
+        rows = [f"`{escape_mrkdwn(r.id)}` {escape_mrkdwn(clip(r.title, 120))} ({escape_mrkdwn(r.relationship)})"
+                for r in card.related[:6]]
         blocks.append(section("*Related:*\n" + "\n".join(rows)))
-    lc = card.get("last_change")
+    lc = card.last_change
     if lc:
-        text = f"*Last change* ({_d(lc.get('date'))}): {escape_mrkdwn(clip(lc.get('headline'), 400))}"
-        if lc.get("summary"):
-            text += "\n" + quote_lines(lc["summary"], 1500)
+        text = f"*Last change* ({_d(lc.date)}): {escape_mrkdwn(clip(lc.headline, 400))}"
+        if lc.summary:
+            text += "\n" + quote_lines(lc.summary, 1500)
         blocks.append(section(text))
-    elif card.get("crs_summary"):
-        blocks.append(section("*CRS summary:*\n" + quote_lines(card["crs_summary"], 900)))
-    links = card.get("links") or {}
-    blocks.append(context(" · ".join(filter(None, [link(links.get("congress_gov"), "Congress.gov")
-                                                   if links.get("congress_gov") else "",
-                                                   link(links.get("govinfo"), "govinfo")
-                                                   if links.get("govinfo") else "",
-                                                   f"as of {_d(card.get('as_of'))}"]))))
-    fallback = f"{card['display']} — {clip(name, 150)}: stage {card.get('stage') or 'unknown'}"
+    elif card.crs_summary:
+        blocks.append(section("*CRS summary:*\n" + quote_lines(card.crs_summary, 900)))
+    links = card.links
+    blocks.append(context(" · ".join(filter(None, [link(links.congress_gov, "Congress.gov") if links.congress_gov else "",
+                                                   link(links.govinfo, "govinfo") if links.govinfo else "",
+                                                   f"as of {_d(card.as_of)}"]))))
+    fallback = f"{card.display} — {clip(name, 150)}: stage {card.stage or 'unknown'}"
     if la:
-        fallback += f"; latest action {_d(la.get('date'))}: {clip(la.get('text'), 200)}"
+        fallback += f"; latest action {_d(la.date)}: {clip(la.text, 200)}"
     return message(fallback, blocks)
 
-
-# ---- alerts ------------------------------------------------------------------------------------
 
 def alert_item(change, summary: dict | None, *, summary_max: int = ITEM_SUMMARY_MAX) -> str:
     """One alert as mrkdwn: icon, headline, date, summary quote, links."""

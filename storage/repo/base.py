@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
@@ -110,6 +111,7 @@ class RepoBase:
         self.url = url or str(engine.url)
         self.now = now          # the clock for fetched_at/detected_at/...: a fixed one in tests and the demo
         self.analyzer = None    # what record() classifies and grades with when given none (set by the Context)
+        self._snapshot: contextvars.ContextVar = contextvars.ContextVar(f"snapshot-{id(self)}")
 
     @property
     def dialect(self) -> str:
@@ -117,10 +119,30 @@ class RepoBase:
 
     @contextmanager
     def tx(self):
-        """One short transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+        """One short transaction (``BEGIN IMMEDIATE`` on SQLite). Inside :meth:`snapshot` every
+        ``tx`` joins the snapshot's transaction instead of opening its own."""
+        joined = self._snapshot.get(None)
+        if joined is not None:
+            yield joined
+            return
         with Session(self.engine, expire_on_commit=False) as s:
             with s.begin():
                 yield s
+
+    @contextmanager
+    def snapshot(self):
+        """Several reads as one transaction: every query inside sees the same state of the
+        database (a status card is one read, not four)."""
+        if self._snapshot.get(None) is not None:
+            yield
+            return
+        with Session(self.engine, expire_on_commit=False) as s:
+            with s.begin():
+                token = self._snapshot.set(s)
+                try:
+                    yield
+                finally:
+                    self._snapshot.reset(token)
 
     def retry_conflicts(self, fn, attempts: int = 5):
         """Run ``fn`` (one whole, idempotent transaction) again when PostgreSQL aborted it because of

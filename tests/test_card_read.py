@@ -1,0 +1,38 @@
+"""The status card: one read (one transaction) of the stored record, typed, and a look-up that
+records an unstored bill without routing its alerts (the next poll's routing does that)."""
+
+from __future__ import annotations
+
+from slackkit import flagship_bill, make_ctx
+from sqlalchemy import event
+
+from bot.services.card import BillCard, bill_card
+from bot.services.pipeline import reconcile
+
+
+def _count_transactions(engine) -> list[int]:
+    begun = [0]
+    event.listen(engine, "begin", lambda conn: begun.__setitem__(0, begun[0] + 1))
+    return begun
+
+
+def test_a_card_is_read_in_one_transaction(db_url):
+    ctx = make_ctx(db_url)
+    ctx.repo.record([flagship_bill(), flagship_bill(bill_id="s3519-119", type="s", number=3519, text_versions=[])])
+    begun = _count_transactions(ctx.repo.engine)
+    card = bill_card(ctx, "H.R. 2683")
+    assert begun[0] == 1
+    assert isinstance(card, BillCard) and card.stage == "In committee"
+    assert [r.id for r in card.related] == ["s3519-119"]               # found by the same short title
+    assert BillCard.from_dict(card.to_dict()) == card
+    ctx.close()
+
+
+def test_looking_up_an_unstored_bill_records_it_and_routes_no_alert(db_url, gov_sandbox):
+    ctx = make_ctx(db_url, **gov_sandbox.base_urls())
+    ctx.repo.add_watch("bill", "hr2683-119", actor="test")
+    card = bill_card(ctx, "hr2683-119")                 # fetched from the sandbox: it passed the House
+    assert card.stage == "Passed House"
+    assert ctx.repo.deliveries() == []                  # a read queues nothing
+    reconcile(ctx)                                      # … the next poll's routing does
+    ctx.close()
