@@ -3,6 +3,8 @@ records an unstored bill without routing its alerts (the next poll's routing doe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from slackkit import flagship_bill, make_ctx
 from sqlalchemy import event
 
@@ -30,9 +32,12 @@ def test_a_card_is_read_in_one_transaction(db_url):
 
 def test_looking_up_an_unstored_bill_records_it_and_routes_no_alert(db_url, gov_sandbox):
     ctx = make_ctx(db_url, **gov_sandbox.base_urls())
+    ctx.now_override = datetime(2026, 1, 13, 12, tzinfo=UTC)     # the day after the House vote: fresh news
     ctx.repo.add_watch("bill", "hr2683-119", actor="test")
     card = bill_card(ctx, "hr2683-119")                 # fetched from the sandbox: it passed the House
     assert card.stage == "Passed House"
-    assert ctx.repo.deliveries() == []                  # a read queues nothing
-    reconcile(ctx)                                      # … the next poll's routing does
+    assert ctx.repo.deliveries() == []                  # a read queues nothing …
+    reconcile(ctx)                                      # … the next poll's routing alerts the passage
+    alerted = ctx.repo.changes(ids=[d["change_id"] for d in ctx.repo.deliveries()])
+    assert "H.R. 2683 passed the House 369–22" in [c.headline for c in alerted]
     ctx.close()
