@@ -47,7 +47,7 @@ def _passes(conn, p: QueryPlan) -> list[tuple[str, bool]]:
     scores more than that many rows; words found almost everywhere (COMMON or more passages) are
     only used unranked, newest rows first, when nothing better matched."""
     scope = "ids : (" + _or(p.ids) + ")" if p.ids else ""
-    counted = sorted(((_df(conn, w), w) for w in p.words), key=lambda x: x[0])
+    counted = sorted(((_df(conn, w), w) for w in p.terms), key=lambda x: x[0])
     rare, total = [], 0
     for df, w in counted:
         if df >= rules.COMMON or (rare and total + df > rules.RANK_BUDGET):
@@ -57,7 +57,7 @@ def _passes(conn, p: QueryPlan) -> list[tuple[str, bool]]:
     common = [w for df, w in counted if w not in rare]
     out: list[tuple[str, bool]] = []
     if scope and p.words:
-        out.append((f"({scope}) AND ({_or(p.words)})", True))
+        out.append((f"({scope}) AND ({_or(p.terms)})", True))
     if rare:
         out.append((_or(rare), True))
     if scope:

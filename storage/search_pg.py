@@ -65,7 +65,7 @@ class Pass:
 def search_pg(engine: Engine, p: QueryPlan, *, limit: int, kinds, current_only: bool) -> list[Hit]:
     """The best ``limit`` passages for the plan, best first (scores: higher is better)."""
     ids = [Term(f'"{i}"', True) for i in p.ids]
-    words = [Term(w, False) for w in p.words]
+    words = [Term(w, False) for w in p.terms]
     if not ids and not words:
         return []
     out: list[Hit] = []

@@ -21,6 +21,24 @@ COMMON = 8_000               # a word in this many passages says little: used on
 RANK_BUDGET = 6_000           # bm25 scores at most about this many rows per ranked pass
 MAX_TERMS = 8                # words per query at most (the longest kept)
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+# a small legal synonym table: a question's word also searches these (both backends stem them:
+# "termination" finds "terminates"); the extractive answer counts a word present when one is
+SYNONYMS = {
+    "sunset": ["termination", "terminates", "expire", "expiration"],
+    "expire": ["termination", "terminates", "sunset", "expiration"],
+    "expires": ["termination", "terminates", "sunset", "expiration"],
+    "expiration": ["termination", "terminates", "sunset", "expire"],
+    "terminate": ["termination", "sunset", "expire"],
+    "terminates": ["termination", "sunset", "expire"],
+    "termination": ["terminates", "sunset", "expire"],
+    "cosponsor": ["sponsor"], "cosponsors": ["sponsor"],
+    "rule": ["regulation", "regulations"], "rules": ["regulation", "regulations"],
+    "regulation": ["rule"], "regulations": ["rule", "rules"],
+    "penalty": ["penalties", "fine"], "penalties": ["penalty", "fine"],
+    "define": ["definition", "means", "term"], "defines": ["definition", "means", "term"],
+    "definition": ["means", "term", "define"], "defined": ["means", "term", "definition"],
+    "deadline": ["due", "close", "received"],
+}
 _DOC_NUMBER = re.compile(r"\b((?:19|20)\d{2})-(\d{4,6})\b")
 
 
@@ -47,6 +65,12 @@ class QueryPlan:
 
     ids: list[str] = field(default_factory=list)      # phrases matched in the ids column ("hr2683", "2026 00789")
     words: list[str] = field(default_factory=list)    # content words, stopwords dropped
+    also: list[str] = field(default_factory=list)     # synonyms of the words, searched with them
+
+    @property
+    def terms(self) -> list[str]:
+        """The words and their synonyms: what the word passes search for."""
+        return [*self.words, *self.also]
 
 
 def tokens(query: str) -> list[str]:
@@ -86,7 +110,8 @@ def plan(query: str, ids: list[str] | None = None) -> QueryPlan:
     if len(words) > MAX_TERMS:
         keep = set(sorted(words, key=lambda w: (-len(w), words.index(w)))[:MAX_TERMS])
         words = [w for w in words if w in keep]
-    return QueryPlan(ids=exact, words=words)
+    also = [a for w in words for a in SYNONYMS.get(w, []) if a not in words]
+    return QueryPlan(ids=exact, words=words, also=list(dict.fromkeys(also)))
 
 
 def hit_from_row(r, score: float) -> Hit:

@@ -86,6 +86,7 @@ def faithful_model(request: dict) -> str:
     passages do not answer when it was given none."""
     text = "".join(m.get("content", "") for m in request.get("messages", []) if isinstance(m.get("content"), str))
     m = re.search(r"Facts from the structured record[^\n]*\n(.*?)\n\nPassages:", text, re.S)
-    if m and m.group(1).strip() and m.group(1).strip() != "(none)":
-        return m.group(1).strip()
+    facts = re.sub(r"^<<<DATA[^\n]*\n|\nDATA>>>$", "", m.group(1).strip()).strip() if m else ""
+    if facts and facts != "(none)":
+        return facts
     return "The passages do not say."

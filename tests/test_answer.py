@@ -59,19 +59,19 @@ class TestStatus:
         a = answer(ctx, "Where is the Remote Access Security Act now?")
         assert a.subject == "hr2683-119"          # not hr8152-118 (older) nor s3519-119 (not as far along)
         assert "Passed House" in a.text
-        assert "Same short title (Remote Access Security Act): S. 3519 (119th) is at stage Introduced" in a.text
+        assert "Same short title (Remote Access Security Act): S. 3519 (119th) is at stage In committee" in a.text
         assert "Same short title (Remote Access Security Act): H.R. 8152 (118th) is at stage Passed House" in a.text
         assert [c.ref.split()[0] for c in a.citations] == ["hr2683-119", "s3519-119", "hr8152-118"]
 
     def test_two_bills_named(self, ctx):
         a = answer(ctx, "Where are H.R. 8152 (118th) and S. 3519?")
-        assert a.subject == "hr8152-118" and "Also asked about: S. 3519 (119th) is at stage Introduced; latest action (2025-12-17)" in a.text
+        assert a.subject == "hr8152-118" and "Also asked about: S. 3519 (119th) is at stage In committee; latest action (2025-12-17)" in a.text
 
     def test_senate_bill(self, ctx):
         a = answer(ctx, "Has S. 3519 passed?")
         assert a.subject == "s3519-119"
-        assert "is at stage Introduced" in a.text and "Banking, Housing, and Urban Affairs" in a.text
-        assert "Passed" not in a.text
+        assert "is at stage In committee" in a.text and "Banking, Housing, and Urban Affairs" in a.text
+        assert "passed" not in a.text.replace("has not passed", "")
 
     def test_an_unknown_bill_is_not_given_a_status(self, ctx):
         a = answer(ctx, "What is the status of H.R. 9999?")
@@ -154,7 +154,7 @@ class TestPromptInjection:
     def test_status_never_follows_a_news_item(self, ctx):
         a = answer(ctx, "Did the Remote Access Security Act become law?")
         assert "became law" not in a.text.lower() and "signed" not in a.text.lower()
-        assert "It has not become law: the latest stage in the stored record is Passed House [1]." in a.text
+        assert "No: it has not become law; the latest stage in the stored record is Passed House [1]." in a.text
 
     def test_extractive_answers_skip_instructions_and_false_claims(self, ctx):
         a = answer(ctx, "What does the news say about the Remote Access Security Act?")

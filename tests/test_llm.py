@@ -141,7 +141,7 @@ class TestPrompts:
         p = prompts.load("answer_question")
         with pytest.raises(KeyError, match="passages"):
             p.render(question="q")
-        out = p.render(question="What is {{ passages }}?", passages="[1] text")
+        out = p.render(question="What is {{ passages }}?", passages="[1] text", facts="(none)")
         assert "What is {{ passages }}?" in out       # values are not expanded again
 
     def test_messages_split_system_and_user(self):

@@ -18,6 +18,8 @@ from datetime import datetime
 
 import prompts
 from bot.analysis.grounding import check_answer
+from bot.services import record_facts
+from bot.services import understanding as words
 from bot.services.context import Context
 from bot.services.record_answers import (
     Draft,
@@ -42,6 +44,7 @@ from prompts import data_block
 from scrapers.errors import LegiswatchError
 from scrapers.ids import find_bill_ids
 from storage.search import Hit, plan
+from storage.search_plan import SYNONYMS
 
 log = logging.getLogger(__name__)
 EXTRACTIVE = "extractive"
@@ -134,8 +137,9 @@ def _stem(w: str) -> str:
 
 
 def _coverage(words: list[str], text: str) -> set[str]:
+    """The question's words the text holds (a word counts when one of its synonyms is there)."""
     have = {_stem(t) for t in re.findall(r"[A-Za-z0-9]+", text)}
-    return {w for w in words if _stem(w) in have}
+    return {w for w in words if _stem(w) in have or any(_stem(a) in have for a in SYNONYMS.get(w, ()))}
 
 
 def _trim(sentence: str, limit: int = 300) -> str:
@@ -145,7 +149,7 @@ def _trim(sentence: str, limit: int = 300) -> str:
     return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
 
 
-def _best_sentences(h: Hit, words: list[str], stages: dict, k: int = 2) -> list[str]:
+def _best_sentences(h: Hit, words: list[str], stages: dict, k: int = 2, limit: int = 300) -> list[str]:
     """Up to ``k`` sentences of the passage that share the most words with the question (in order);
     instruction-like sentences and claims contradicting a stored stage are never picked."""
     scored = []
@@ -156,7 +160,7 @@ def _best_sentences(h: Hit, words: list[str], stages: dict, k: int = 2) -> list[
         cov = len(_coverage(words, s))
         if words and not cov:
             continue
-        scored.append((-cov, i, _trim(s)))
+        scored.append((-cov, i, _trim(s, limit)))
     scored.sort()
     return [s for _, _, s in sorted(scored[:k], key=lambda x: x[1])]
 
@@ -194,7 +198,7 @@ def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
     for h, cov in useful:
         if len(cites) >= 4 or (words and len(cov) < max(1, (best + 1) // 2)):
             continue
-        picked = _best_sentences(h, words, stages)
+        picked = _best_sentences(h, words, stages, limit=300 if cites else 700)   # the lead quote may be longer
         if not picked:
             continue
         n = len(cites) + 1
@@ -202,7 +206,8 @@ def extractive(q: Question, hits: list[Hit], stages: dict) -> Draft:
         lines.append(f"- {_source_label(h)}: “{' '.join(picked)}” [{n}]")
     if not lines:
         return _not_said(q, hits, words, stages)
-    return Draft("From the stored record:\n" + "\n".join(lines), cites)
+    first = lines[0][2:].replace(": “", " says “", 1)       # the best passage stated as a sentence
+    return Draft("\n".join([f"From the stored record: {first}", *lines[1:]]), cites)
 
 
 # ---- the LLM path ---------------------------------------------------------------------------
@@ -220,15 +225,29 @@ def _llm_problems(text: str, sources: list[str], stages: dict) -> list[str]:
     return problems
 
 
+def facts_for_llm(q: Question, hits: list[Hit], stages: dict) -> str:
+    """The extractive answer, numbered as the passages are: the checked facts the model phrases."""
+    ex = extractive(q, hits, stages)
+    if not ex.supported or not ex.citations:
+        return "(none)"
+    number = {cite_hit(n, h).ref: n for n, h in reversed(list(enumerate(hits, 1)))}
+    remap = {c.n: number.get(c.ref) for c in ex.citations}
+    if None in remap.values():
+        return "(none)"
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{remap.get(int(m.group(1)), m.group(1))}]", ex.text)
+
+
 def llm_answer(ctx: Context, q: Question, hits: list[Hit], stages: dict) -> tuple[Draft | None, dict]:
-    """(draft, usage) from the LLM; draft None when the reply failed grounding twice or the call failed."""
+    """(draft, usage) from the LLM; draft None when the reply failed grounding twice or the call failed.
+    The model gets the extractive facts (numbered as the passages) and the passages, never whole bills."""
     llm = ctx.llm
     if llm.on_call is None:
         llm.on_call = ctx.repo.log_llm_call
     usage = {"prompt_tokens": 0, "completion_tokens": 0, "model": llm.model, "rejected": [], "accepted": False}
     sources = [f"{h.title} {cite_hit(n, h).ref} {day(h.doc_date)}\n{h.text}" for n, h in enumerate(hits, 1)]
     messages = prompts.load("answer_question").messages(
-        question=q.text, passages="\n\n".join(_passage_block(n, h) for n, h in enumerate(hits, 1)))
+        question=q.text, facts=data_block(facts_for_llm(q, hits, stages), "facts"),
+        passages="\n\n".join(_passage_block(n, h) for n, h in enumerate(hits, 1)))
     for attempt in range(2):
         try:
             reply = llm.complete(messages, purpose="answer", max_tokens=700)
@@ -257,8 +276,22 @@ def llm_answer(ctx: Context, q: Question, hits: list[Hit], stages: dict) -> tupl
 
 # ---- the service ----------------------------------------------------------------------------
 
+def _record_fact(ctx: Context, q: Question) -> Draft | None:
+    """A fact of the structured record the question asks for (record_facts), else None."""
+    if q.subject and q.asks and not q.documents:
+        return record_facts.bill_fact_draft(ctx, q)
+    if q.documents and q.asks == words.DOC_FACTS:
+        return record_facts.doc_draft(ctx, q)
+    if not q.subject and not q.documents and q.asks:
+        return record_facts.global_draft(ctx, q)
+    return None
+
+
 def _draft(ctx: Context, q: Question, stages: dict) -> tuple[Draft, dict]:
     usage: dict = {}
+    fact = _record_fact(ctx, q)
+    if fact is not None:
+        return fact, usage
     if q.intent == DEADLINE:
         numbers = list(q.documents)
         if not numbers:
@@ -272,7 +305,7 @@ def _draft(ctx: Context, q: Question, stages: dict) -> tuple[Draft, dict]:
         if d is not None:
             return d, usage
     if q.intent == STATUS and q.subject:
-        d = status_draft(ctx, q)
+        d = record_facts.status_lead(ctx, q, status_draft(ctx, q))
         if not d.supported:
             d.citations = [cite_hit(n, h) for n, h in enumerate(retrieve(ctx, q, limit=3), 1)]
         return d, usage

@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from bot.services import understanding as words
 from bot.services.context import Context
-from scrapers.ids import find_bill_ids, parse_bill_id
+from scrapers.ids import parse_bill_id
 from scrapers.stage_names import ORDER as STAGE_ORDER
 from storage.search import Hit, plan, search
 
@@ -35,9 +36,11 @@ _DEADLINE = re.compile(r"""(?ix)\b(deadline|comments?\s+(?:close|closes|closing|
 _CHANGE = re.compile(r"""(?ix)\b(what\s+changed|what(?:'s|\s+is|\s+has)\s+(?:new|changed|different)
     |chang(?:e|es|ed)\s+(?:in|to|between|from)|differ(?:s|ence|ences)?\b|compared?\s+(?:to|with)
     |how\s+(?:did|does|has)\b.*\b(?:change|differ)|new\s+(?:text|version)|amended\s+version|redline)""")
-_STATUS = re.compile(r"""(?ix)\b(status|where\s+(?:is|does|do|are)|stage|progress|latest\s+action
-    |pass(?:ed|es)?|vot(?:e|es|ed|ing)|become\s+law|became\s+law|law\s+yet|signed|enact(?:ed)?|veto(?:ed)?
+_STATUS = re.compile(r"""(?ix)\b(status|staus|latest|stand|where\s+(?:is|does|do|are)|stage|progress|latest\s+action
+    |pass(?:ed|es)?|vot(?:e|es|ed|ing)|become\s+law|became\s+law|law\s+yet|sign(?:ed)?|enact(?:ed)?|veto(?:ed)?
     |in\s+committee|referred|introduced\s+when|when\s+was\b.*\bintroduced|cosponsors?|sponsor(?:ed)?)\b""")
+_QUESTION_WORD = re.compile(r"(?i)\b(what|how|why|does|do|did|which|who|when|where|is|are|was|has|have|can|will"
+                            r"|should|explain|summari[sz]e|list|show|tell|say|says)\b|\?")
 _FOLLOW_UP = re.compile(r"(?i)^\s*(and|what\s+about|how\s+about|also|then)\b")
 _NEWS = re.compile(r"(?i)\b(news|articles?|press|reports?|reporting|coverage|headlines?)\b")
 _SENATE = re.compile(r"(?i)\bsenate\b")
@@ -58,6 +61,11 @@ class Question:
     chamber: str | None = None                           # "House" | "Senate"
     documents: list[str] = field(default_factory=list)   # Federal Register document numbers
     versions: list[str] = field(default_factory=list)    # text version codes named ("ih", "eh")
+    asks: str | None = None                              # the fact asked for (bot.services.understanding)
+    note: str = ""                                       # how a bare number or a title was resolved
+    cfr: list[str] = field(default_factory=list)         # CFR parts named ("15 CFR 744")
+    rins: list[str] = field(default_factory=list)        # RINs named ("0694-AK43")
+    period: tuple[date, date] | None = None              # "this week", "since June"
 
 
 def clean_question(text: str) -> str:
@@ -66,18 +74,48 @@ def clean_question(text: str) -> str:
     return " ".join(text.split())[:MAX_QUESTION]
 
 
-def bills_named(ctx: Context, text: str) -> list[str]:
-    """Stored bills the text names by short title, newest Congress (then furthest stage) first."""
-    low = " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
+def bills_named(ctx: Context, text: str, *, stored: list[dict] | None = None, congress: int | None = None,
+                chamber: str | None = None) -> list[str]:
+    """Stored bills the text names by short title or its abbreviation ("RAS Act"): in the Congress
+    named, if any; the chamber's bill first when one is named; then newest Congress, furthest stage."""
+    low = words.normalized(text)
     found = []
-    for b in ctx.repo.bills():
-        for name in {b.get("short_title") or ""}:
-            key = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
-            if len(key) >= 6 and f" {key} " in low:
-                found.append(b)
+    for b in ctx.repo.bills() if stored is None else stored:
+        if any(f" {key} " in low for key in words.title_keys(b.get("short_title") or "")):
+            found.append(b)
+    if congress is not None and any(b.get("congress") == congress for b in found):
+        found = [b for b in found if b.get("congress") == congress]
     rank = {s: i for i, s in enumerate(STAGE_ORDER)}
-    found.sort(key=lambda b: (-(b.get("congress") or 0), -rank.get(b.get("stage") or "", -1), b["id"]))
+    def other_chamber(b: dict) -> bool:
+        return chamber is not None and ("Senate" if b["id"].startswith("s") else "House") != chamber
+
+    found.sort(key=lambda b: (other_chamber(b), -(b.get("congress") or 0), -rank.get(b.get("stage") or "", -1),
+                              b["id"]))
     return [b["id"] for b in found]
+
+
+def resolve_bills(ctx: Context, text: str, stored: list[dict]) -> tuple[list[str], str]:
+    """The bill ids ``text`` names; a number written without a Congress that is stored only in
+    another Congress is that stored bill, and the note says so."""
+    have: dict[tuple[str, int], list[int]] = {}
+    for b in stored:
+        m = re.match(r"([a-z]+)(\d+)-(\d+)$", b["id"])
+        if m:
+            have.setdefault((m.group(1), int(m.group(2))), []).append(int(m.group(3)))
+    ids, notes = [], []
+    for ref in words.bill_refs(text, ctx.today()):
+        bill = ref.bill
+        congresses = sorted(have.get((bill.type, bill.number), []), reverse=True)
+        if not ref.explicit and congresses and bill.congress not in congresses:
+            chosen = type(bill)(bill.type, bill.number, congresses[0])
+            only = "only " if len(congresses) == 1 else ""
+            notes.append(f"The stored record has {display_bill(str(chosen)).split(' (')[0]} {only}in the "
+                         f"{display_bill(str(chosen)).split('(')[1].rstrip(')')} Congress, so this is about "
+                         f"{display_bill(str(chosen))}.")
+            bill = chosen
+        if str(bill) not in ids:
+            ids.append(str(bill))
+    return ids, " ".join(notes)
 
 
 def _intent(text: str, has_subject: bool, follow_up: bool, chamber: str | None) -> str:
@@ -92,6 +130,8 @@ def _intent(text: str, has_subject: bool, follow_up: bool, chamber: str | None) 
         return STATUS
     if has_subject and words <= 4 and plan(text).words == []:
         return STATUS          # "H.R. 2683?" alone asks for the card
+    if has_subject and not _QUESTION_WORD.search(text) and re.search(r"[;=*\"(){}]|--|\b(?:OR|AND|NOT|NEAR)\b", text):
+        return STATUS          # a bill id with no question around it ("hr2683-119 OR 1=1; --") asks for the card
     return SEARCH
 
 
@@ -100,14 +140,17 @@ def understand(ctx: Context, question: str, *, thread: str | None = None) -> Que
     text = clean_question(question)
     q = Question(text=text)
     today = ctx.today()
-    ids = [str(b) for b in find_bill_ids(text, today=today)]
-    for name_id in bills_named(ctx, text):
+    stored = ctx.repo.bills()
+    senate, house = bool(_SENATE.search(text)), bool(_HOUSE.search(text))
+    q.chamber = "Senate" if senate and not house else "House" if house and not senate else None
+    ids, q.note = resolve_bills(ctx, text, stored)
+    for name_id in bills_named(ctx, text, stored=stored, congress=words.congress_asked(text, today),
+                               chamber=q.chamber):
         if name_id not in ids:
             ids.append(name_id)
     q.bills = ids
     q.documents = list(dict.fromkeys(_DOC_NUMBER.findall(text)))
-    senate, house = bool(_SENATE.search(text)), bool(_HOUSE.search(text))
-    q.chamber = "Senate" if senate and not house else "House" if house and not senate else None
+    q.cfr, q.rins, q.period = words.cfr_parts(text), words.rins(text), words.period(text, today)
     low = text.lower()
     q.versions = [c for w, codes in _VERSION_WORDS.items() if w in low for c in codes]
     if ids:
@@ -118,6 +161,12 @@ def understand(ctx: Context, question: str, *, thread: str | None = None) -> Que
         if q.subject:
             q.bills = [q.subject]
     q.intent = _intent(text, q.subject is not None, q.from_thread or bool(_FOLLOW_UP.match(text)), q.chamber)
+    if q.subject and not q.documents:
+        q.asks = words.bill_asks(text)
+    elif q.documents:
+        q.asks = words.doc_asks(text) if q.intent != DEADLINE else None
+    else:
+        q.asks = words.global_asks(text) or ("list_docs" if q.cfr or q.rins else None)
     log.info("question understood: intent=%s subject=%s documents=%s chamber=%s", q.intent, q.subject,
              q.documents, q.chamber)
     return q
@@ -125,7 +174,8 @@ def understand(ctx: Context, question: str, *, thread: str | None = None) -> Que
 
 def search_ids(q: Question) -> list[str]:
     """Exact ids to search first: the bills (canonical, congress included) and documents named."""
-    return [*q.bills, *q.documents]
+    named = [f"{q.subject}-{code}" for code in q.versions] if q.subject else []
+    return [*named, *q.bills, *q.documents]
 
 
 def retrieve(ctx: Context, q: Question, *, limit: int = 6, kinds: list[str] | None = None) -> list[Hit]:
@@ -134,9 +184,12 @@ def retrieve(ctx: Context, q: Question, *, limit: int = 6, kinds: list[str] | No
         kinds = FR_KINDS
     elif kinds is None and _NEWS.search(q.text):
         kinds = NEWS_KINDS
-    hits = search(ctx.repo.engine, q.text, limit=limit, kinds=kinds, ids=search_ids(q))
+    text = q.text
+    if q.versions and q.subject:       # the version is searched by its id; its word would only dilute the rank
+        text = re.sub(r"(?i)\b(" + "|".join(map(re.escape, _VERSION_WORDS)) + r")\b", " ", text)
+    hits = search(ctx.repo.engine, text, limit=limit, kinds=kinds, ids=search_ids(q))
     if not hits and kinds:
-        hits = search(ctx.repo.engine, q.text, limit=limit, ids=search_ids(q))
+        hits = search(ctx.repo.engine, text, limit=limit, ids=search_ids(q))
     return hits
 
 
