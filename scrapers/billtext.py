@@ -374,10 +374,14 @@ class _Approp:
         self.heads = ["", "", ""]
         self.last: Section | None = None
         self.last_key = ""
+        self.headed, self.more = "", 1
 
     def key(self, level: int, heading: str, path: list[str]) -> str:
         heading = heading.replace("/", "-")
         last = self.last
+        if not heading and self.headed:
+            self.more += 1                           # the text under the heading just before: "X (2)"
+            return f"{self.headed} ({self.more})"
         if (level == 2 and heading.startswith("(") and last is not None and self.last_key
                 and not last.text and not last.children):
             return f"{self.last_key} {heading}"      # "(INCLUDING TRANSFER OF FUNDS)" under the account
@@ -390,6 +394,8 @@ class _Approp:
 
     def seen(self, unit: Section) -> None:
         self.last, self.last_key = unit, unit.key
+        if unit.heading:
+            self.headed, self.more = unit.key, 1
 
 
 def approp_level(el) -> int | None:
