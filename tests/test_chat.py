@@ -69,7 +69,7 @@ def test_errors_are_one_line_and_the_conversation_goes_on(ctx):
     assert "accepted forms" in errors[0] and "H.R. 9999 (119th)" in errors[1]
     assert "unknown command /frobnicate" in errors[2]
     assert "Traceback" not in out
-    assert "S. 3519 (119th) (Remote Access Security Act) is at stage Introduced" in out
+    assert "S. 3519 (119th) (Remote Access Security Act) is at stage In committee" in out   # referred: its text says so
 
 
 def test_help_and_blank_lines(ctx):

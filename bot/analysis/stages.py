@@ -79,7 +79,7 @@ _LOC_LABEL = re.compile(
     r"^(?P<label>passed/agreed to in (?P<pchamber>house|senate)|failed of passage/not agreed to in "
     r"(?P<fchamber>house|senate)|resolving differences -+ (?P<rchamber>house|senate) actions|"
     r"conference report agreed to in (?P<cchamber>house|senate)|"
-    r"(?P<ovr>passed|failed of passage in|failed) (?P<ochamber>house|senate) over veto)\s*:\s*", re.I)
+    r"(?P<ovr>passed|failed of passage in|failed) (?P<ochamber>house|senate) over veto)(\s*:\s*|\.?\s*$)", re.I)
 
 # Never a stage, whatever words follow: rules, motions about the bill, cloture, amendments to it,
 # committee-of-the-whole and floor management, calendars, hearings.

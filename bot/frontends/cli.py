@@ -41,6 +41,12 @@ CLI_ONLY: tuple[Command, ...] = (
         Arg("since", "backfill from DATE (YYYY-MM-DD), with a progress bar", ("--since",),
             {"metavar": "DATE", "type": "date"})), run="poll", fronts=frozenset({CLI}),
         examples=("poll", "poll --source congress", "poll --since 2026-01-01")),
+    Command("import", "record local files as a poll would (govinfo BILLSTATUS XML, bill text XML, Federal "
+                      "Register document JSON): versions, actions, stages, changes; idempotent; never alerts, "
+                      "never adds to the watchlist", (
+        Arg("paths", "a file to import (repeatable)", (), {"nargs": "+", "metavar": "PATH"}),),
+        run="import", fronts=frozenset({CLI}),
+        examples=("import BILLSTATUS-117hr2471.xml", "import BILLS-117hr2471enr.xml 2024-02812.json")),
     Command("chat", "a terminal conversation: questions and /bill, /watch, /compare, /digest, /status",
             run="chat", fronts=frozenset({CLI})),
     Command("run", "the scheduler and Slack (or console delivery), until SIGTERM or Ctrl-C", (
@@ -53,7 +59,7 @@ CLI_ONLY: tuple[Command, ...] = (
 )
 
 
-ORDER = ("config", "db", "watch", "poll", "bill", "compare", "digest", "ask", "chat", "run", "status", "demo")
+ORDER = ("config", "db", "watch", "poll", "import", "bill", "compare", "digest", "ask", "chat", "run", "status", "demo")
 
 
 def all_commands() -> tuple[Command, ...]:

@@ -1,5 +1,5 @@
 """The CLI's side of the command table: run a shared command and print its result, and the
-commands only a terminal has (config, db, poll, chat, run, demo).
+commands only a terminal has (config, db, poll, import, chat, run, demo).
 
 Each function imports what it needs when it runs, so ``legiswatch --help`` and a command load
 only what that command uses (the one place imports inside functions are allowed)."""
@@ -107,6 +107,18 @@ def _after_poll(ctx: Context) -> None:
     from bot.services.summaries import summarize_pending
     summarize_pending(ctx)
     deliver_now(ctx, out=sys.stdout)
+
+
+def cmd_import(ctx: Context, args: Namespace) -> int:
+    from bot.services.importer import import_paths
+    report = import_paths(ctx, args.paths)
+    for f in report.files:
+        if f.ok:
+            extra = f", {f.actions} actions, stage {f.stage or '—'}" if f.kind == "billstatus" else ""
+            print(f"{f.path}: {f.kind} {f.id}{extra}, {f.changes} new changes")
+        else:
+            print(f"{f.path}: FAILED — {f.error}", file=sys.stderr)
+    return report.exit_code
 
 
 def cmd_chat(ctx: Context, args: Namespace) -> int:

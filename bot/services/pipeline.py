@@ -239,6 +239,8 @@ def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
     for c in changes:
         if c.materiality != "high" or not is_fresh(c, ctx.now(), ctx.settings.alert_max_age_days):
             continue
+        if c.detail.get("imported"):             # `legiswatch import` records, it never alerts
+            continue
         target = channel_for(ctx.repo, c, default) if ctx.settings.slack_enabled else "console"
         if not target:
             continue

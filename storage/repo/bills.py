@@ -40,7 +40,8 @@ class BillsMixin:
         out: list = []
         content = {k: v for k, v in rec.raw.items() if k not in ("request",)} if rec.raw else {
             "title": rec.title, "update_date": rec.update_date}
-        doc_rec = DocumentRecord(kind=BILL, external_id=rec.bill_id, title=rec.title, url=rec.url, source="congress",
+        doc_rec = DocumentRecord(kind=BILL, external_id=rec.bill_id, title=rec.title, url=rec.url,
+                                 source=(rec.raw or {}).get("source") or "congress",
                                  content=content, text=rec.title, raw=None, meta={"short_title": rec.short_title},
                                  date=rec.introduced, fetched_url=rec.api_url, passages=[Passage(
                                      anchor="", heading=rec.title, text=_bill_blurb(rec))])
@@ -136,8 +137,9 @@ class BillsMixin:
                     ["bill_id", "action_key"]):
                 continue
             arec = DocumentRecord(kind=ACTION, external_id=f"{bill.id}:{a.key}", title=f"{_short(bill)} action {a.date}",
-                                  url=bill.url, source="congress", content={"date": a.date, "text": a.text},
-                                  text=a.text, date=a.date, parent=(BILL, bill.id))
+                                  url=bill.url, source=a.source or "congress", content={"date": a.date, "text": a.text},
+                                  text=a.text, date=a.date, parent=(BILL, bill.id),
+                                  meta={"source": a.source or "congress", "codes": a.codes, "texts": a.texts})
             adoc = self._upsert_document(s, arec)
             self._add_version(s, adoc, arec)
             out.append(self._change(
@@ -184,11 +186,23 @@ class BillsMixin:
         actions = [_action(r) for r in rows]
         out = []
         stages = analyzer.stages(actions, bill.type) if actions else []
+        derived = {stage: (n, when) for n, (stage, when) in enumerate(stages)}
+        for row in s.exec(select(BillStage).where(BillStage.bill_id == bill.id)).all():
+            # re-derived by a better classifier: a stage no longer reached goes, a date moves; the
+            # change already recorded for it stays (history) and is never alerted again (same key)
+            if row.stage not in derived:
+                s.delete(row)
+            elif (row.ordinal, row.stage_date) != derived[row.stage]:
+                row.ordinal, row.stage_date = derived[row.stage]
+                s.add(row)
+        s.flush()
         for n, (stage, when) in enumerate(stages):
             inserted = self.insert_ignore(s, BillStage, dict(bill_id=bill.id, stage=stage, stage_date=when, ordinal=n),
                                           ["bill_id", "stage"])
             if inserted:
-                act = next((r for r in rows if r.stage == stage), None)
+                act = next((r for r in rows if r.action_date == when
+                            and analyzer.classify_action(_action(r))[0] == stage), None) \
+                    or next((r for r in rows if r.stage == stage), None)
                 votes = json.loads(act.votes_json) if act else []
                 tally = analyzer.vote(act.text, votes) if act else None
                 if not tally and act and "voice vote" in act.text.lower():
