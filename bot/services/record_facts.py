@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from bot.services import understanding as words
 from bot.services.compare import compare
 from bot.services.context import Context
+from bot.services.ended import ended_info
 from bot.services.record_answers import Draft
 from bot.services.retrieval import Citation, Question, day, display_bill, safe_url
 from scrapers.errors import LegiswatchError
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 FR_KINDS = ("fr_document", "public_inspection")
 AGENCY_NAMES = {"industry-and-security-bureau": "Industry and Security Bureau (BIS)",
                 "commerce-department": "Commerce Department"}
-_NOT_ENDED = {"Became law", "Vetoed", "Failed", "Agreed to"}
 _FAR = (date(1900, 1, 1), date(2999, 12, 31))
 
 
@@ -54,11 +54,8 @@ def stage_day(data: dict, stage: str | None) -> date | None:
 def ended(data: dict, today: date) -> dict | None:
     """``{"congress", "date", "last_stage"}`` when the bill's Congress ended without enacting it."""
     congress = data.get("congress") or parse_bill_id(data["id"]).congress
-    end = words.congress_end(congress)
-    stage = stage_of(data)
-    if end > today or stage in _NOT_ENDED:
-        return None
-    return {"congress": congress, "date": end, "last_stage": stage}
+    info = ended_info(congress, stage_of(data), today)       # the same rule as the card's `ended`
+    return {**info, "date": date.fromisoformat(info["date"])} if info else None
 
 
 def ended_sentence(data: dict, today: date) -> str:
