@@ -695,6 +695,8 @@ def parse_bill_text(data: bytes, *, bill_id: str | None = None, version_code: st
 
 def unit_label(s: Section) -> str:
     """How a unit's number is printed: ``Sec. 2``, ``(a)``, ``Title I``; "" for unnumbered units."""
+    if s.level == "preamble":
+        return "Preamble"
     if not s.num:
         return ""
     if s.level == "section":

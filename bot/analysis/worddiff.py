@@ -17,7 +17,9 @@ _CHAR_MAP = {
     "\u2013": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2015": "\u2014",
     "\u00ad": "", "\u200b": "", "\ufeff": "",
 }
-_TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
+# a number is one token with its dollar sign and inner commas/points ("$1,864,550,000", "7.1"), so a
+# changed amount is replaced whole, never as "864,550" inside it
+_TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*\w*(?:[-'.]\w+)*|\w+(?:[-'.]\w+)*|[^\w\s]")
 
 
 def normalize_text(text: str) -> str:
@@ -144,4 +146,4 @@ def _word_ops_core(old: str, new: str) -> list[tuple[str, str, str]]:
 
 
 def word_count(text: str) -> int:
-    return sum(1 for t in _TOKEN.findall(text) if t[0].isalnum() or t[0] == "_")
+    return sum(1 for t in _TOKEN.findall(text) if t[0].isalnum() or t[0] in "_$")

@@ -15,7 +15,7 @@ from bot.commands.results import (
     WatchImported,
     WatchItems,
 )
-from bot.commands.spec import EXIT_BAD, EXIT_FAIL, Call, Forbidden, Outcome
+from bot.commands.spec import CLI, EXIT_BAD, EXIT_FAIL, Call, Forbidden, Outcome
 from bot.services import watchlist
 from bot.services.answers import answer
 from bot.services.card import bill_card
@@ -112,7 +112,7 @@ def watch_export(ctx: Context, args: Namespace, call: Call) -> Outcome:
 # ---- compare, digest, ask, status -------------------------------------------------------------
 
 def compare(ctx: Context, args: Namespace, call: Call) -> Outcome:
-    result = compare_versions(ctx, args.a, args.b)
+    result = compare_versions(ctx, args.a, args.b, local_files=call.front == CLI)   # files: the terminal only
     if getattr(args, "html", None):
         Path(args.html).write_text(result.html, encoding="utf-8")
     return Outcome(result)

@@ -44,13 +44,16 @@ WATCH = Command(
 
 COMPARE = Command(
     "compare", "what changed between two text versions or two bills: a cited summary, then the redline",
-    (Arg("a", "the earlier version or bill: hr2683-119-ih, hr8152-118", options={"metavar": "A"}),
-     Arg("b", "the later version or bill: hr2683-119-eh, hr2683-119", options={"metavar": "B"}),
+    (Arg("a", "the earlier version or bill: hr2683-119-ih, hr8152-118, or a bill text XML file",
+         options={"metavar": "A"}),
+     Arg("b", "the later version or bill: hr2683-119-eh, hr2683-119, or a bill text XML file",
+         options={"metavar": "B"}),
      JSON,
      Arg("html", "also write the full redline as HTML to FILE", ("--html",), {"metavar": "FILE"},
          fronts=frozenset({CLI}))),
     run="bot.commands.handlers:compare", public=True, filler=frozenset({"vs", "vs.", "versus", "to", "and"}),
-    examples=("compare hr2683-119-ih hr2683-119-eh", "compare hr8152-118 hr2683-119"))
+    examples=("compare hr2683-119-ih hr2683-119-eh", "compare hr8152-118 hr2683-119",
+              "compare BILLS-118s4802rs.xml BILLS-118s4802es.xml"))
 
 DIGEST = Command(
     "digest", "the digest of what changed: most important first, deadlines, new matching bills",
@@ -72,7 +75,15 @@ STATUS = Command(
     (JSON,), run="bot.commands.handlers:status", fronts=frozenset({CLI, CHAT}),
     exit_codes="0 healthy; 1 a source has failed for longer than LEGISWATCH_SOURCE_ALERT_AFTER_MIN")
 
-COMMANDS: tuple[Command, ...] = (BILL, WATCH, COMPARE, DIGEST, ASK, STATUS)
+TEXT = Command(
+    "text", "one bill text version, unit by unit: a local XML file (bill DTD or USLM, any version) or a stored version",
+    (Arg("ref", "a bill text XML file (as downloaded from govinfo) or a version id: hr2683-119-eh",
+         options={"metavar": "PATH_OR_VERSION_ID"}), JSON),
+    run="bot.commands.text:text", fronts=frozenset({CLI}),
+    examples=("text BILLS-118s4802rs.xml", "text hr2683-119-eh --json"),
+    exit_codes="0 done; 1 version not found; 2 bad input (unreadable file, not bill text XML, bad id)")
+
+COMMANDS: tuple[Command, ...] = (BILL, WATCH, COMPARE, DIGEST, ASK, STATUS, TEXT)
 
 
 def offered(front: str, commands: tuple[Command, ...] = COMMANDS) -> list[Command]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from bot.analysis.billdiff import diff_bills
 from bot.analysis.redline import redline_html, redline_text
 from bot.services.card import fetch_bill
 from bot.services.context import Context
 from bot.services.summaries import summarize_versions
+from bot.services.textview import is_local, local_version
 from scrapers.errors import NotFound
 from scrapers.ids import BillId, parse_bill_id, parse_version_id
 from scrapers.records import BILL, BILL_TEXT, billtext_from_dict
@@ -46,9 +48,13 @@ class CompareResult:
                 "substantive": self.diff.substantive, "changes": self.diff.to_dict(), "redline": self.redline()}
 
 
-def resolve_version(ctx: Context, text: str) -> dict:
-    """A stored text version (repo dict) for ``hr2683-119-eh`` or, for a bill id, its latest version."""
+def resolve_version(ctx: Context, text: str, *, local_files: bool = False) -> dict:
+    """A stored text version (repo dict) for ``hr2683-119-eh`` or, for a bill id, its latest version;
+    with ``local_files`` (the terminal only: never for Slack, which must not read the server's files)
+    also a local bill text XML file (a path), parsed as it is."""
     text = text.strip()
+    if local_files and is_local(text):
+        return local_version(text)
     try:
         bill, code = parse_version_id(text)
     except Exception:  # noqa: BLE001 — not in version form: a bill in any accepted form
@@ -85,10 +91,21 @@ def _fetch(ctx: Context, bill: BillId) -> None:
         raise NotFound(f"{bill.display} is not known to Congress.gov") from None
 
 
-def compare(ctx: Context, a: str, b: str) -> CompareResult:
-    old, new = resolve_version(ctx, a), resolve_version(ctx, b)
+def compare(ctx: Context, a: str, b: str, *, local_files: bool = False) -> CompareResult:
+    old, new = resolve_version(ctx, a, local_files=local_files), resolve_version(ctx, b, local_files=local_files)
+    if old["external_id"] == new["external_id"] and ("path" in old or "path" in new):
+        _tell_apart(old, new)
     diff = diff_bills(billtext_from_dict(old["content"]), billtext_from_dict(new["content"]))
     summary = summarize_versions(ctx, old, new)
     new_text = billtext_from_dict(new["content"])
     return CompareResult(a_id=old["external_id"], b_id=new["external_id"], diff=diff, summary=summary,
                          title=new_text.short_title or new_text.title)
+
+
+def _tell_apart(*docs: dict) -> None:
+    """Two local files of the same version (an edited copy): each named by its file as well, so the
+    diff, the summary and its citations keep the two sides apart."""
+    for doc in docs:
+        name = Path(doc.get("path") or doc["external_id"]).name
+        doc["external_id"] = f"{doc['external_id']} ({name})"
+        doc["content"] = {**doc["content"], "version_code": f"{doc['content'].get('version_code', '')} ({name})"}
