@@ -125,12 +125,34 @@ def test_a_sixty_item_digest_is_split_within_limits_and_posted_in_parts(db_url, 
     assert all(f"Story {n:02d}" in seen for n in range(60))
     assert "<remote>" not in seen and "&lt;remote&gt;" in seen
 
-    queued = post_digest(ctx, digest)
-    assert queued == len(messages)
-    refs = [d["ref"] for d in ctx.repo.deliveries(purpose="digest")]
-    assert refs == [f"digest-2026-02-10-part{n}" for n in range(1, queued + 1)]
+    assert post_digest(ctx, digest) == 1                  # one delivery: the digest as data
+    (queued,) = ctx.repo.deliveries(purpose="digest")
+    assert queued["ref"] == "digest-2026-02-10-part1" and queued["payload"]["parts"][0]["kind"] == "digest"
     assert post_digest(ctx, digest) == 0                  # the same day's digest is queued once
-    assert flush(ctx, client=client_for(slack_fake), sleep=lambda s: None) == queued
+    assert flush(ctx, client=client_for(slack_fake), sleep=lambda s: None) == 1
     posts = slack_fake.calls_to("chat.postMessage")
-    assert [p.body["channel"] for p in posts] == ["CDIGEST"] * queued
+    assert [p.body["channel"] for p in posts] == ["CDIGEST"] * len(messages)    # rendered at flush
     assert "part 1 of" in posts[0].body["text"]
+
+
+def test_a_digest_interrupted_between_its_messages_posts_each_message_once(db_url, slack_fake):
+    """Slack fails on the third message: the first two are remembered by key; the next flush posts
+    the rest, and no message twice."""
+    ctx = ctx_at(db_url, slack_fake)
+    for n in range(60):
+        add_news(ctx, n, f"Story {n:02d} " + "y" * 200, level="high", summary="A rule on remote access. " * 30)
+    digest = build_digest(ctx)
+    expected = [m["text"] for m in digest_messages(digest)]
+    assert len(expected) >= 3
+    post_digest(ctx, digest)
+    slack_fake.script("chat.postMessage", [{"ok": True, "ts": "1.1"}, {"ok": True, "ts": "1.2"},
+                                           (500, {}, {"ok": False, "error": "internal_error"})])
+    assert flush(ctx, client=client_for(slack_fake), sleep=lambda s: None) == 0
+    (pending,) = ctx.repo.deliveries(purpose="digest")
+    assert pending["status"] == "pending" and len(pending["payload"]["posted"]) == 2
+    ctx.repo.delivery_failed([pending["id"]], "retry now", retry_at=None)        # due again at once
+    assert flush(ctx, client=client_for(slack_fake), sleep=lambda s: None) == 1
+    posted = [c.body["text"] for c in slack_fake.calls_to("chat.postMessage")]
+    assert posted[:2] == expected[:2] and posted[3:] == expected[2:]            # the failed one, then the rest
+    assert sorted(set(posted)) == sorted(expected) and len(posted) == len(expected) + 1
+    assert ctx.repo.deliveries(purpose="digest")[0]["status"] == "sent"

@@ -21,8 +21,8 @@ from bot.services.card import BillCard
 from bot.services.compare import CompareResult
 from bot.services.digest import Digest
 from bot.services.digest import render_text as render_digest
+from bot.services.ended import ended_line
 from bot.services.health import render_status
-from scrapers.ids import ordinal
 
 
 def _d(v) -> str:
@@ -43,7 +43,7 @@ def render_card(card: BillCard) -> str:
                       for t in card.track)
     lines.append(f"  {track}")
     if card.ended:
-        lines.append(ended_line(card.ended))
+        lines.append(ended_line(card.ended))           # Died in the 118th Congress — last stage: …
     la = card.latest_action
     if la:
         lines.append(f"Latest action ({_d(la.date)}): {la.text}")
@@ -72,11 +72,6 @@ def render_card(card: BillCard) -> str:
     lines.append(f"Links: {card.links.congress_gov}")
     lines.append(f"As of: {_d(card.as_of)}")
     return "\n".join(lines)
-
-
-def ended_line(ended: dict) -> str:
-    """``Died in the 118th Congress — last stage: Passed House``."""
-    return f"Died in the {ordinal(int(ended['congress']))} Congress — last stage: {ended.get('last_stage') or 'unknown'}"
 
 
 # ---- the command table's results as terminal text ------------------------------------------------

@@ -13,9 +13,8 @@ from typing import TextIO
 from slack_sdk import WebClient
 
 from bot.services.context import Context
-from bot.services.digest import Digest, digest_target, queue_digest, render_text
-from bot.services.outbox import outbox_lease
-from bot.slack.blocks import digest_messages
+from bot.services.digest import Digest, digest_from_dict, queue_digest, render_text
+from bot.services.outbox import ALERT, DIGEST, outbox_lease, parts_of
 from bot.slack.outbox import post_pending
 from storage.repo.base import utcnow
 
@@ -41,11 +40,9 @@ def deliver_now(ctx: Context, *, client: WebClient | None = None, out: TextIO | 
 
 
 def post_digest(ctx: Context, digest: Digest) -> int:
-    """Queue the digest for its target — Block Kit messages for a channel, text for the console —
-    and move the marker; returns the number of messages newly queued."""
-    if digest_target(ctx) == "console":
-        return queue_digest(ctx, digest, [{"text": render_text(digest)}])
-    return queue_digest(ctx, digest, digest_messages(digest))
+    """Queue the digest (as data: it is rendered for its target when delivered) and move the
+    marker; 1 when queued now, 0 when today's was already queued."""
+    return queue_digest(ctx, digest)
 
 
 def _d(v) -> str:
@@ -65,6 +62,20 @@ def render_alert(change, summary: dict | None) -> str:
     return "\n".join(out)
 
 
+def console_text(repo, p: dict) -> str:
+    """One part rendered for the terminal, now."""
+    kind, data = p["kind"], p["data"]
+    if kind == ALERT:
+        found = repo.changes(ids=[data["change_id"]])
+        if not found:
+            return f"alert {data['change_id']} (its change is no longer stored)"
+        summary = repo.summary(found[0].summary_id) if found[0].summary_id else None
+        return render_alert(found[0], summary)
+    if kind == DIGEST:
+        return render_text(digest_from_dict(data))
+    return data.get("text") or ""
+
+
 def print_pending(ctx: Context, out: TextIO) -> int:
     """Print pending console deliveries once each; the caller holds the outbox lease."""
     repo = ctx.repo
@@ -72,12 +83,8 @@ def print_pending(ctx: Context, out: TextIO) -> int:
     for d in repo.pending_deliveries():
         if d["target"] != "console" or not repo.claim_delivery(d["id"]):
             continue
-        if d["change_id"]:
-            (change,) = repo.changes(ids=[d["change_id"]])
-            summary = repo.summary(change.summary_id) if change.summary_id else None
-            print(render_alert(change, summary), file=out)
-        else:
-            print(d["payload"].get("text", ""), file=out)
+        for p in parts_of(d):
+            print(console_text(repo, p), file=out)
         repo.delivery_sent([d["id"]])
         n += 1
     return n

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.services.context import Context
+from bot.services.ended import ended_info
 from bot.services.pipeline import build_source, make_session
 from scrapers import stage_names
 from scrapers.errors import NotFound
@@ -167,29 +168,30 @@ def bill_card(ctx: Context, text: str, *, fetch: bool = True) -> BillCard:
     """The status card of the bill named by ``text`` (any accepted id form), read in one transaction.
     A bill not stored yet is fetched and recorded; its changes are routed by the next poll."""
     bill = parse_bill_id(text, today=ctx.today())
-    card = read_card(ctx.repo, bill)
+    card = read_card(ctx.repo, bill, today=ctx.today())
     if card is None and fetch:
         fetch_bill(ctx, bill)
-        card = read_card(ctx.repo, bill)
+        card = read_card(ctx.repo, bill, today=ctx.today())
     if card is None:
         raise NotFound(f"{bill.display} is not stored and could not be fetched")
     return card
 
 
-def read_card(repo: Repo, bill: BillId) -> BillCard | None:
-    """The card from one consistent read of the stored record, or None when the bill is not stored."""
+def read_card(repo: Repo, bill: BillId, *, today: date) -> BillCard | None:
+    """The card from one consistent read of the stored record, or None when the bill is not stored.
+    ``today`` (the context's clock) says whether the bill's Congress has ended."""
     with repo.snapshot():
         data = repo.bill(str(bill))
-        return card_from(repo, bill, data) if data is not None else None
+        return card_from(repo, bill, data, today=today) if data is not None else None
 
 
-def card_from(repo: Repo, bill: BillId, data: dict) -> BillCard:
+def card_from(repo: Repo, bill: BillId, data: dict, *, today: date) -> BillCard:
     """The card from ``Repo.bill`` data (plus the bill's latest change and same-title bills)."""
     with repo.snapshot():
-        return _card(repo, bill, data)
+        return _card(repo, bill, data, today)
 
 
-def _card(repo: Repo, bill: BillId, data: dict) -> BillCard:
+def _card(repo: Repo, bill: BillId, data: dict, today: date) -> BillCard:
     active = [c for c in data["cosponsors"] if not c["withdrawn"]]
     parties = Counter(c["party"] or "?" for c in active)
     reached = {s["stage"]: s["date"] for s in data["stages"]}
@@ -205,9 +207,10 @@ def _card(repo: Repo, bill: BillId, data: dict) -> BillCard:
         if other != str(bill) and other not in {r.id for r in related}:
             related.append(RelatedRef(other, data["short_title"], "Same short title"))
     la = data["latest_action"]
+    stage = data["stage"] or ("Introduced" if data["introduced"] else None)
     return BillCard(
         id=str(bill), display=bill.display, title=data["title"], short_title=data["short_title"],
-        stage=data["stage"] or ("Introduced" if data["introduced"] else None),
+        stage=stage, ended=ended_info(bill.congress, stage, today),
         stages=[StagePoint(s["stage"], s["date"]) for s in data["stages"]],
         track=[TrackPoint(s, s in reached, reached.get(s)) for s in track]
         + [TrackPoint(s, True, d) for s, d in reached.items() if s not in track],

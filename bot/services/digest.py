@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.context import Context
+from bot.services.outbox import digest_payload
 from scrapers.ids import parse_bill_id
 from storage.repo import ChangeInfo
 
@@ -69,6 +70,19 @@ class Digest:
                 "empty": self.empty, "items": [_item_dict(i) for i in self.items], "low_count": self.low_count,
                 "deadlines": [{**d, "due": d["due"].isoformat()} for d in self.deadlines],
                 "new_bills": [_item_dict(i) for i in self.new_bills], "left_out_stale": self.left_out_stale}
+
+
+def digest_from_dict(d: dict) -> Digest:
+    """A digest back from its ``to_dict`` form (how the outbox stores it)."""
+    def item(x: dict) -> DigestItem:
+        fields = {k: v for k, v in x.items() if k in DigestItem.__dataclass_fields__}
+        fields["date"] = date.fromisoformat(x["date"]) if x.get("date") else None
+        return DigestItem(**fields)
+
+    return Digest(start=datetime.fromisoformat(d["start"]), end=datetime.fromisoformat(d["end"]), basis=d["basis"],
+                  items=[item(i) for i in d.get("items") or []], low_count=d.get("low_count", 0),
+                  deadlines=[{**x, "due": date.fromisoformat(x["due"])} for x in d.get("deadlines") or []],
+                  new_bills=[item(i) for i in d.get("new_bills") or []], left_out_stale=d.get("left_out_stale", 0))
 
 
 def _item_dict(i: DigestItem) -> dict:
@@ -202,16 +216,17 @@ def digest_target(ctx: Context) -> str:
     return "console"
 
 
-def queue_digest(ctx: Context, digest: Digest, messages: list[dict]) -> int:
-    """Queue the digest, rendered as ``messages`` for its target, and move the marker.
+def queue_digest(ctx: Context, digest: Digest) -> int:
+    """Queue the digest as data for its target (rendered when delivered) and move the marker.
 
-    Parts are outbox deliveries (purpose ``digest``, refs ``digest-YYYY-MM-DD-partN``), so a digest
-    queued twice on the same day is posted once. Returns the number of messages newly queued."""
+    One outbox delivery per target and day (purpose ``digest``, ref ``digest-YYYY-MM-DD-part1``,
+    the ref the first rendered part had before digests were stored as data), so a digest queued
+    twice on the same day, before or after an upgrade, is posted once. Returns 1 when queued now,
+    0 when it already was."""
     target = digest_target(ctx)
     day = ctx.today().isoformat()
-    queued = 0
-    for n, message in enumerate(messages, start=1):
-        queued += ctx.repo.enqueue(target=target, purpose="digest", ref=f"digest-{day}-part{n}", payload=message)
+    queued = int(ctx.repo.enqueue(target=target, purpose="digest", ref=f"digest-{day}-part1",
+                                  payload=digest_payload(target, day, digest.to_dict())))
     if not queued:
         log.info("digest for %s was already queued to %s; not queued again", day, target)
     ctx.repo.kv_set(MARKER, digest.end.isoformat())

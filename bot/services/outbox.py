@@ -1,4 +1,6 @@
-"""The outbox's one rule for every way out (Slack, the console): one flush at a time.
+"""The outbox, for every way out (Slack, the console): one flush at a time, and what a delivery
+holds — an ordered list of parts (what to say), each with its own idempotency key, rendered for its
+target only when it is delivered.
 
 A flush holds the ``outbox`` lease; holding it, no other flush is running, so every claim made
 before now is a crashed run's and is released before anything is delivered. Each delivery is
@@ -38,3 +40,49 @@ def outbox_lease(ctx: Context) -> Iterator[bool]:
         yield True
     finally:
         repo.release_lease(LEASE, holder)
+
+
+# ---- what a delivery says: an ordered list of parts, each with its own idempotency key ----------
+
+ALERT, DIGEST, TEXT, RENDERED = "alert", "digest", "text", "rendered"
+
+
+def part(key: str, kind: str, data: dict) -> dict:
+    """One part of a delivery: what to say (``kind`` + ``data``), under a key no other part has."""
+    return {"key": key, "kind": kind, "data": data}
+
+
+def alert_payload(target: str, change_id: int) -> dict:
+    return {"v": 2, "parts": [part(f"alert:{target}:{change_id}", ALERT, {"change_id": change_id})]}
+
+
+def digest_payload(target: str, day: str, data: dict) -> dict:
+    """A digest as data (``Digest.to_dict()``), rendered for its target when it is delivered."""
+    return {"v": 2, "parts": [part(f"digest:{target}:{day}", DIGEST, data)]}
+
+
+def text_payload(key: str, text: str) -> dict:
+    return {"v": 2, "parts": [part(key, TEXT, {"text": text})]}
+
+
+def parts_of(delivery: dict) -> list[dict]:
+    """The parts of a delivery; rows written before parts existed (``{"change_id"}`` alerts,
+    pre-rendered ``{"text", "blocks"}`` digests) read as one part (migration 0005 rewrites them)."""
+    payload = delivery.get("payload") or {}
+    if payload.get("v") == 2:
+        return list(payload.get("parts") or [])
+    return legacy_parts(delivery["target"], delivery["purpose"], delivery["ref"], payload)
+
+
+def legacy_parts(target: str, purpose: str, ref: str, payload: dict) -> list[dict]:
+    if "change_id" in payload and "blocks" not in payload:
+        return [part(f"alert:{target}:{payload['change_id']}", ALERT, {"change_id": payload["change_id"]})]
+    if payload.get("blocks"):
+        return [part(f"{purpose}:{target}:{ref}", RENDERED, {"text": payload.get("text") or " ",
+                                                             "blocks": payload["blocks"]})]
+    return [part(f"{purpose}:{target}:{ref}", TEXT, {"text": payload.get("text") or ""})]
+
+
+def posted_keys(delivery: dict) -> set[str]:
+    """Keys of the messages of this delivery already posted (a crash between two never repeats one)."""
+    return set((delivery.get("payload") or {}).get("posted") or [])

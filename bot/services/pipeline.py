@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from bot.analysis.billdiff import diff_bills
 from bot.services.context import Context
+from bot.services.outbox import alert_payload
 from bot.services.watchlist import build_watch, channel_for
 from scrapers.bis import BisSource
 from scrapers.congress import CongressClient, CongressSource
@@ -245,5 +246,5 @@ def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
         if not target:
             continue
         n += ctx.repo.enqueue(target=target, purpose="alert", ref=str(c.id), change_id=c.id,
-                              payload={"change_id": c.id})
+                              payload=alert_payload(target, c.id))
     return n

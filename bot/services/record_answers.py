@@ -108,7 +108,7 @@ def _other_bills(ctx: Context, q: Question, citations: list[Citation]) -> list[s
         data = ctx.repo.bill(other)
         if data is None:
             continue
-        card = card_from(ctx.repo, parse_bill_id(other), data)
+        card = card_from(ctx.repo, parse_bill_id(other), data, today=ctx.today())
         n = len(citations) + 1
         citations.append(_bill_citation(n, card, (card.latest_action.text if card.latest_action else "")))
         la = card.latest_action
@@ -139,7 +139,7 @@ def _chamber_lines(ctx: Context, chamber: str, card: BillCard, data: dict, citat
         rdata = ctx.repo.bill(str(other))
         if rdata is None:
             continue
-        rcard = card_from(ctx.repo, other, rdata)
+        rcard = card_from(ctx.repo, other, rdata, today=ctx.today())
         n = len(citations) + 1
         citations.append(_bill_citation(n, rcard, (rcard.latest_action.text if rcard.latest_action else "")))
         la = rcard.latest_action

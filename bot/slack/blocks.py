@@ -14,8 +14,8 @@ from datetime import date, datetime
 
 from bot.services.card import BillCard
 from bot.services.digest import DEADLINE_DAYS, deadline_label
+from bot.services.ended import ended_line
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
-from scrapers.ids import ordinal
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -124,8 +124,7 @@ def status_card(card: BillCard) -> dict:
     if track:
         stage_text += f"\n{track}"
     if card.ended:
-        stage_text += (f"\n:black_square_for_stop: Died in the {ordinal(int(card.ended['congress']))} Congress — "
-                       f"last stage: {escape_mrkdwn(card.ended.get('last_stage') or 'unknown')}")
+        stage_text += f"\n:black_square_for_stop: {escape_mrkdwn(ended_line(card.ended))}"
     blocks.append(section(stage_text))
     la = card.latest_action
     if la:

@@ -35,7 +35,7 @@ def slack_call(ctx: Context, command: dict, client: WebClient | None) -> Call:
         target = digest_target(ctx)
         if target == "console":
             raise BadInput("No channel to post to: set LEGISWATCH_DIGEST_CHANNEL.")
-        queued = queue_digest(ctx, digest, bk.digest_messages(digest))
+        queued = queue_digest(ctx, digest)
         post_pending(ctx, client=client)
         return queued, target
 

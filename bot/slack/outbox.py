@@ -23,7 +23,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.services.alerts import ALERT_PURPOSES, MAX_ITEMS_PER_MESSAGE, AlertGroup, group_alerts
 from bot.services.context import Context
-from bot.services.outbox import outbox_lease
+from bot.services.digest import digest_from_dict
+from bot.services.outbox import DIGEST, RENDERED, outbox_lease, parts_of, posted_keys
 from bot.slack import blocks as bk
 from storage.repo import ChangeInfo
 from storage.repo.base import utcnow
@@ -91,12 +92,6 @@ def _flush_channel(ctx: Context, web: WebClient, target: str, deliveries: list[d
     jobs: list[tuple[list[dict], dict, str | None]] = []      # (deliveries, message, group_ref)
     for group in group_alerts(deliveries, changes, clock()):
         jobs.append((group.deliveries, _alert_message(repo, group), group.ref if len(group.ids) > 1 else None))
-    for d in deliveries:
-        if d["purpose"] in ALERT_PURPOSES:
-            continue
-        payload = d["payload"] or {}
-        msg = {"text": payload.get("text") or " ", "blocks": payload.get("blocks") or []}
-        jobs.append(([d], msg, None))
     sent = 0
     for batch, msg, group_ref in jobs:
         claimed = [d for d in batch if repo.claim_delivery(d["id"])]
@@ -110,7 +105,7 @@ def _flush_channel(ctx: Context, web: WebClient, target: str, deliveries: list[d
         except _RateLimited as exc:
             repo.delivery_failed(ids, str(exc), retry_at=clock() + timedelta(seconds=exc.retry_after))
             log.warning("outbox: %s rate limited; %d deliveries wait %gs", target, len(ids), exc.retry_after)
-            break                           # this channel waits; the others go on
+            return sent                     # this channel waits; the others go on
         except Exception as exc:  # noqa: BLE001 — recorded on the delivery, never raised to the scheduler
             attempts = max(d["attempts"] for d in claimed) + 1
             give_up = attempts >= MAX_ATTEMPTS
@@ -121,7 +116,58 @@ def _flush_channel(ctx: Context, web: WebClient, target: str, deliveries: list[d
             continue
         repo.delivery_sent(ids, slack_ts=ts, group_ref=group_ref)
         sent += len(ids)
+    for d in deliveries:
+        if d["purpose"] in ALERT_PURPOSES:
+            continue
+        outcome = _post_parts(ctx, web, target, d, sleep, clock)
+        if outcome is None:
+            break                           # rate limited: this channel waits
+        sent += outcome
     return sent
+
+
+def slack_messages(part: dict) -> list[dict]:
+    """A non-alert part rendered for a Slack channel, now (a digest may be several messages)."""
+    kind, data = part["kind"], part["data"]
+    if kind == DIGEST:
+        return bk.digest_messages(digest_from_dict(data))
+    if kind == RENDERED:
+        return [{"text": data.get("text") or " ", "blocks": data.get("blocks") or []}]
+    return [{"text": data.get("text") or " ", "blocks": []}]
+
+
+def _post_parts(ctx: Context, web: WebClient, target: str, d: dict, sleep: Callable[[float], None],
+                clock: Callable[[], datetime]) -> int | None:
+    """Post one delivery's messages in order, each under its own key (``<part key>#<n>``), skipping
+    the ones already posted; 1 when the delivery is complete, 0 when it is not (yet), None when
+    Slack rate-limited the channel."""
+    repo = ctx.repo
+    if not repo.claim_delivery(d["id"]):
+        return 0
+    done = posted_keys(d)
+    ts = d.get("slack_ts")
+    try:
+        for p in parts_of(d):
+            for n, msg in enumerate(slack_messages(p), start=1):
+                key = f"{p['key']}#{n}"
+                if key in done:
+                    continue
+                ts = _post(web, target, msg, sleep) or ts
+                repo.delivery_part_posted(d["id"], key)
+    except _RateLimited as exc:
+        repo.delivery_failed([d["id"]], str(exc), retry_at=clock() + timedelta(seconds=exc.retry_after))
+        log.warning("outbox: %s rate limited; delivery %s waits %gs", target, d["id"], exc.retry_after)
+        return None
+    except Exception as exc:  # noqa: BLE001 — recorded on the delivery, never raised to the scheduler
+        attempts = d["attempts"] + 1
+        give_up = attempts >= MAX_ATTEMPTS
+        reason = _reason(exc)
+        repo.delivery_failed([d["id"]], reason, give_up=give_up, retry_at=clock() + BACKOFF * 2 ** (attempts - 1))
+        log.log(logging.ERROR if give_up else logging.WARNING, "outbox: posting to %s failed (%s), attempt %d%s",
+                target, reason, attempts, "; giving up" if give_up else "")
+        return 0
+    repo.delivery_sent([d["id"]], slack_ts=ts)
+    return 1
 
 
 def _alert_message(repo, group: AlertGroup) -> dict:

@@ -156,6 +156,20 @@ class OpsMixin:
                       .values(status="sent", sent_at=self.now(), slack_ts=slack_ts, group_ref=group_ref,
                               last_error=None))
 
+    def delivery_part_posted(self, delivery_id: int, key: str) -> None:
+        """One message of a multi-part delivery went out: remember its key, so a flush after a
+        crash posts the delivery's other messages and never this one again."""
+        with self.tx() as s:
+            row = s.get(Delivery, delivery_id)
+            if row is None:
+                return
+            payload = json.loads(row.payload_json or "{}")
+            posted = list(payload.get("posted") or [])
+            if key not in posted:
+                payload["posted"] = [*posted, key]
+                row.payload_json = dumps(payload)
+                s.add(row)
+
     def delivery_failed(self, delivery_ids, error: str, *, retry_at: datetime | None = None,
                         give_up: bool = False) -> None:
         with self.tx() as s:
