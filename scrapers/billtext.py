@@ -22,9 +22,21 @@ from datetime import date, datetime
 from scrapers.errors import BadBillId, SourceChanged
 from scrapers.ids import parse_bill_id
 from scrapers.records import BillText, Passage, Section
-from scrapers.xmlsafe import parse_xml, strip_ns
+from scrapers.xmlsafe import iterparse_xml, strip_ns
 
 log = logging.getLogger(__name__)
+_TAGS: dict = {}
+
+
+def _local(tag) -> str:
+    """``strip_ns``, remembered per tag (a version has a few dozen distinct tags, read 10⁵ times)."""
+    try:
+        return _TAGS[tag]
+    except KeyError:
+        name = _TAGS[tag] = strip_ns(tag)
+        return name
+    except TypeError:                        # unhashable: never a tag
+        return ""
 
 USLM_NS = "http://schemas.gpo.gov/xml/uslm"
 
@@ -56,14 +68,18 @@ STAGE_CODES.update({"enrolled bill": "enr", "enrolled": "enr", "public print": "
 
 # elements printed as separate blocks (table cells, rows, list items): words never run together across them
 _BLOCKS = frozenset(("td", "th", "tr", "entry", "row", "caption", "p", "li", "listItem", "thead", "tbody"))
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+_CURLY = (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"), ("\u2019", "'"))
 
 
 # ---- text helpers --------------------------------------------------------------------------
 
 def clean(text: str) -> str:
     """Collapse whitespace and normalise quotes (``x'' and curly quotes → "x")."""
-    text = text.replace("``", '"').replace("''", '"').translate(_QUOTES)
+    text = text.replace("``", '"').replace("''", '"')
+    if not text.isascii():                      # str.translate is slow; most text is plain ASCII
+        for curly, plain in _CURLY:
+            if curly in text:
+                text = text.replace(curly, plain)
     return " ".join(text.split())
 
 
@@ -81,7 +97,7 @@ def _heading(raw: str) -> str:
 
 
 def _is_deleted(el) -> bool:
-    return el.get("changed") == "deleted" or strip_ns(el.tag) in ("deleted-phrase", "deleted-block", "deletedText")
+    return el.get("changed") == "deleted" or _local(el.tag) in ("deleted-phrase", "deleted-block", "deletedText")
 
 
 def _inline(el, *, skip=(), quoted=("quote",)) -> str:
@@ -90,7 +106,7 @@ def _inline(el, *, skip=(), quoted=("quote",)) -> str:
     parts: list[str] = []
 
     def walk(node, top=False):
-        tag = strip_ns(node.tag) if isinstance(node.tag, str) else ""
+        tag = _local(node.tag) if isinstance(node.tag, str) else ""
         if not isinstance(node.tag, str):          # comments, processing instructions
             if node.tail and not top:
                 parts.append(node.tail)
@@ -99,7 +115,7 @@ def _inline(el, *, skip=(), quoted=("quote",)) -> str:
             if tag == "br":
                 parts.append(" ")
         else:
-            quote = tag in quoted and not (tag != "quote" and strip_ns(getattr(node.getparent(), "tag", "")) == "quote")
+            quote = tag in quoted and not (tag != "quote" and _local(getattr(node.getparent(), "tag", "")) == "quote")
             if quote:
                 parts.append('"')
             if node.text:
@@ -133,7 +149,7 @@ class _Builder:
 
     def enum_of(self, el) -> str:
         for child in el:
-            if isinstance(child.tag, str) and strip_ns(child.tag) == self.num_tag:
+            if isinstance(child.tag, str) and _local(child.tag) == self.num_tag:
                 return normalize_enum(child.get("value") or self.inline(child))
         return ""
 
@@ -142,13 +158,13 @@ class _Builder:
         body = " ".join(p for p in (self._flat(c) for c in el if isinstance(c.tag, str)) if p)
         after = ""
         for child in el:
-            if isinstance(child.tag, str) and strip_ns(child.tag) == "after-quoted-block":
+            if isinstance(child.tag, str) and _local(child.tag) == "after-quoted-block":
                 after = self.inline(child)
         return clean(f'"{body}"{after}')
 
     def _flat(self, el) -> str:
         """A unit inside a quote, as printed: ``(15) Remote access.— The term …``."""
-        tag = strip_ns(el.tag)
+        tag = _local(el.tag)
         if _is_deleted(el) or tag == "after-quoted-block" or tag in NOT_TEXT:
             return ""
         if tag in self.quote_tags:
@@ -158,7 +174,7 @@ class _Builder:
             for child in el:
                 if not isinstance(child.tag, str):
                     continue
-                ctag = strip_ns(child.tag)
+                ctag = _local(child.tag)
                 if ctag == self.num_tag:
                     parts.append(self.inline(child))
                 elif ctag == self.heading_tag:
@@ -167,7 +183,7 @@ class _Builder:
                     parts.append(self._flat(child))
             return " ".join(p for p in parts if p)
         if tag in self.text_tags:
-            if any(isinstance(c.tag, str) and strip_ns(c.tag) in LEVELS for c in el):
+            if any(isinstance(c.tag, str) and _local(c.tag) in LEVELS for c in el):
                 bits = [clean(el.text or "")] + [self._flat(c) for c in el if isinstance(c.tag, str)]
                 return " ".join(b for b in bits if b)
             texts: list[str] = []
@@ -177,7 +193,7 @@ class _Builder:
 
     def heading_of(self, el) -> str:
         for child in el:
-            if isinstance(child.tag, str) and strip_ns(child.tag) == self.heading_tag:
+            if isinstance(child.tag, str) and _local(child.tag) == self.heading_tag:
                 return _heading(self.inline(child))
         return ""
 
@@ -207,7 +223,7 @@ class _Builder:
                 if texts_tail:
                     texts.append(texts_tail)
                 continue
-            tag = strip_ns(child.tag)
+            tag = _local(child.tag)
             if tag in NOT_TEXT or tag in (self.num_tag, self.heading_tag):
                 if texts_tail:
                     texts.append(texts_tail)
@@ -231,7 +247,7 @@ class _Builder:
             self.text_part(child, key, texts, children)
         elif tag in CONTAINERS or tag in _TRANSPARENT or self.has_structure(child):
             texts.extend(p for p in (self.inline(c) for c in child if isinstance(c.tag, str)
-                                     and strip_ns(c.tag) in (self.num_tag, self.heading_tag)) if p)
+                                     and _local(c.tag) in (self.num_tag, self.heading_tag)) if p)
             self.collect(child, key, texts, children)
         else:
             texts.append(self._flat(child))
@@ -241,7 +257,7 @@ class _Builder:
         for d in el.iter(*_STRUCT_GLOBS):
             node, quoted = d.getparent(), False
             while node is not None and node is not el:
-                if strip_ns(node.tag) in self.quote_tags:
+                if _local(node.tag) in self.quote_tags:
                     quoted = True
                     break
                 node = node.getparent()
@@ -251,15 +267,15 @@ class _Builder:
 
     def text_part(self, el, key, texts, children) -> None:
         """A text element in reading order: quoted blocks stay where they are written."""
-        if not any(isinstance(c.tag, str) and strip_ns(c.tag) in self.quote_tags for c in el):
+        if not any(isinstance(c.tag, str) and _local(c.tag) in self.quote_tags for c in el):
             texts.append(self.inline(el))
             return
         parts = [el.text or ""]
         for child in el:
             if isinstance(child.tag, str) and not _is_deleted(child):
-                if strip_ns(child.tag) in self.quote_tags:
+                if _local(child.tag) in self.quote_tags:
                     parts.append(f" {self.quoted(child)} ")
-                elif strip_ns(child.tag) not in ("pagebreak", "footnote-ref"):
+                elif _local(child.tag) not in ("pagebreak", "footnote-ref"):
                     parts.append(self.inline(child))
             parts.append(child.tail or "")
         texts.append(clean("".join(parts)))
@@ -270,79 +286,21 @@ class _Builder:
         section numbers; appropriations paragraphs are units keyed by their heading path."""
         out: list[Section] = []
         self._sections_seen = 0
+        walk = _Walk(self, body, [], out, container=False)
+        for child in body:
+            walk.feed(child)
+        walk.finish()
+        return self.finish_sections(out, preamble)
+
+    def finish_sections(self, out: list[Section], preamble=None) -> list[Section]:
         if preamble is not None:
-            out.append(self.preamble(preamble))
-        self._container(body, [], out, None)
+            out.insert(0, self.preamble(preamble))
         if len(out) == 1 and out[0].key == "text-1":
             out[0].key, out[0].level = "body", "body"
         return _dedupe(out)
 
-    def _container(self, node, path: list[str], out: list[Section], own: Section | None) -> None:
-        approp = _Approp()
-        loose: list[str] = []
-        state = {"started": False, "n": 0}
-
-        def flush() -> None:
-            text = clean(" ".join(t for t in loose if t))
-            loose.clear()
-            if not text:
-                return
-            if own is not None and not state["started"]:
-                own.text = clean(f"{own.text} {text}")
-                return
-            state["n"] += 1
-            key = ", ".join([*path, f"text {state['n']}"]) if path else f"text-{state['n']}"
-            out.append(Section(key=key, num="", heading="", text=text, level="text"))
-
-        def structural() -> None:
-            flush()
-            state["started"] = True
-
-        if node.text and node.text.strip():
-            loose.append(node.text)
-        for child in node:
-            if child.tail and child.tail.strip():
-                loose_tail = child.tail
-            else:
-                loose_tail = ""
-            if not isinstance(child.tag, str) or _is_deleted(child):
-                loose.append(loose_tail)
-                continue
-            tag = strip_ns(child.tag)
-            if tag in NOT_TEXT or tag in _FRONT or (own is not None and tag in (self.num_tag, self.heading_tag)):
-                loose.append(loose_tail)
-                continue
-            self._container_one(child, tag, path, out, approp, loose, structural)
-            loose.append(loose_tail)
-        flush()
-
-    def _container_one(self, child, tag, path, out, approp, loose, structural) -> None:
-        level = approp_level(child)
-        if tag in LEVELS:
-            structural()
-            self._sections_seen += 1
-            out.append(self.unit(child, "", self._sections_seen, tag))
-        elif level is not None:
-            structural()
-            key = approp.key(level, self.heading_of(child), path)
-            out.append(self.unit(child, "", 0, "appropriations", key=key))
-            approp.seen(out[-1])
-        elif tag == "preamble":
-            structural()
-            out.append(self.preamble(child))
-        elif tag in CONTAINERS or tag in _TRANSPARENT or self.has_structure(child):
-            structural()
-            unit, inner = self.container_unit(child, path, len(out))
-            if unit is not None:
-                out.append(unit)
-            self._container(child, inner, out, unit)
-            if unit is not None and not (unit.num or unit.heading or unit.text):
-                out.remove(unit)
-        else:
-            loose.append(self._flat(child))
-
     def container_unit(self, el, path: list[str], index: int) -> tuple[Section | None, list[str]]:
-        tag = strip_ns(el.tag)
+        tag = _local(el.tag)
         num, heading = self.enum_of(el), self.heading_of(el)
         if tag in CONTAINERS:
             label = f"{tag.capitalize()} {num or heading or index}"
@@ -357,12 +315,116 @@ class _Builder:
         """``Whereas …`` recitals: one child unit each."""
         kids: list[Section] = []
         for child in el:
-            if not isinstance(child.tag, str) or _is_deleted(child) or strip_ns(child.tag) in NOT_TEXT + _FRONT:
+            if not isinstance(child.tag, str) or _is_deleted(child) or _local(child.tag) in NOT_TEXT + _FRONT:
                 continue
             text = self._flat(child)
             if text:
                 kids.append(Section(key=f"preamble/{len(kids) + 1}", num="", heading="", text=text, level="recital"))
         return Section(key="preamble", num="", heading="", text=clean(el.text or ""), level="preamble", children=kids)
+
+
+class _Walk:
+    """One container being read (the body, a title, a division, a wrapper), a child at a time, so the
+    same walk serves a parsed tree and a stream (``iterparse``: a child is fed once it is complete,
+    then dropped). Its units go to ``out``, flat; its own number and heading make its unit, made
+    when its first other child arrives (they come first)."""
+
+    def __init__(self, builder: _Builder, node, path: list[str], out: list[Section], *, container: bool = True):
+        self.b, self.node, self.out = builder, node, out
+        self.path, self.container = path, container
+        self.own: Section | None = None
+        self.opened = not container
+        self.text_read = False
+        self.approp = _Approp()
+        self.loose: list[str] = []
+        self.started = False
+        self.n = 0
+
+    def open(self) -> None:
+        """Make the container's unit (once): its number and heading are known by now."""
+        if not self.text_read:
+            self.text_read = True
+            if self.node.text and self.node.text.strip():
+                self.loose.append(self.node.text)
+        if self.opened:
+            return
+        self.opened = True
+        self.own, self.path = self.b.container_unit(self.node, self.path, len(self.out))
+        if self.own is not None:
+            self.out.append(self.own)
+
+    def flush(self) -> None:
+        text = clean(" ".join(t for t in self.loose if t))
+        self.loose.clear()
+        if not text:
+            return
+        if self.own is not None and not self.started:
+            self.own.text = clean(f"{self.own.text} {text}")
+            return
+        self.n += 1
+        key = ", ".join([*self.path, f"text {self.n}"]) if self.path else f"text-{self.n}"
+        self.out.append(Section(key=key, num="", heading="", text=text, level="text"))
+
+    def structural(self) -> None:
+        self.flush()
+        self.started = True
+
+    def skipped(self, child) -> bool:
+        if not isinstance(child.tag, str) or _is_deleted(child):
+            return True
+        tag = _local(child.tag)
+        return tag in NOT_TEXT or tag in _FRONT or (self.container and tag in (self.b.num_tag, self.b.heading_tag))
+
+    def feed(self, child) -> None:
+        """A complete child (with its tail)."""
+        if not (isinstance(child.tag, str) and self.container
+                and _local(child.tag) in (self.b.num_tag, self.b.heading_tag)):
+            self.open()
+        if not self.skipped(child):
+            self.one(child, _local(child.tag))
+        self.tail(child)
+
+    def tail(self, child) -> None:
+        if child.tail and child.tail.strip():
+            self.loose.append(child.tail)
+
+    def nested(self, child) -> _Walk:
+        """A container inside this one, read child by child (a stream)."""
+        self.open()
+        self.structural()
+        return _Walk(self.b, child, self.path, self.out)
+
+    def one(self, child, tag: str) -> None:
+        b, out = self.b, self.out
+        level = approp_level(child)
+        if tag in LEVELS:
+            self.structural()
+            b._sections_seen += 1
+            out.append(b.unit(child, "", b._sections_seen, tag))
+        elif level is not None:
+            self.structural()
+            key = self.approp.key(level, b.heading_of(child), self.path)
+            out.append(b.unit(child, "", 0, "appropriations", key=key))
+            self.approp.seen(out[-1])
+        elif tag == "preamble":
+            self.structural()
+            out.append(b.preamble(child))
+        elif tag in CONTAINERS or tag in _TRANSPARENT or b.has_structure(child):
+            inner = self.nested(child)
+            for grandchild in child:
+                inner.feed(grandchild)
+            inner.finish()
+        else:
+            self.loose.append(b._flat(child))
+
+    def finish(self) -> None:
+        self.open()
+        self.flush()
+        if self.own is not None and not (self.own.num or self.own.heading or self.own.text):
+            for i in range(len(self.out) - 1, -1, -1):          # by identity: an equal unit may exist
+                if self.out[i] is self.own:
+                    del self.out[i]
+                    break
 
 
 class _Approp:
@@ -400,7 +462,7 @@ class _Approp:
 
 def approp_level(el) -> int | None:
     """0, 1, 2 for an appropriations paragraph (major, intermediate, small), else None."""
-    tag = strip_ns(el.tag)
+    tag = _local(el.tag)
     if tag in APPROPRIATIONS:
         return APPROPRIATIONS[tag]
     if tag == "appropriations":
@@ -433,7 +495,7 @@ class _UslmBuilder(_Builder):
 
     def text_part(self, el, key, texts, children) -> None:
         # Real quirk: USLM conversions sometimes nest paragraphs inside <content>.
-        nested = [c for c in el if isinstance(c.tag, str) and strip_ns(c.tag) in LEVELS]
+        nested = [c for c in el if isinstance(c.tag, str) and _local(c.tag) in LEVELS]
         if not nested:
             super().text_part(el, key, texts, children)
             return
@@ -462,14 +524,11 @@ def _rekey(section: Section, new_key: str) -> None:
 # ---- metadata ------------------------------------------------------------------------------
 
 def _first(root, name: str):
-    for el in root.iter():
-        if isinstance(el.tag, str) and strip_ns(el.tag) == name:
-            return el
-    return None
+    return next(root.iter("{*}" + name), None)       # any namespace or none, filtered in C
 
 
 def _all(root, name: str):
-    return [el for el in root.iter() if isinstance(el.tag, str) and strip_ns(el.tag) == name]
+    return list(root.iter("{*}" + name))
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -534,7 +593,7 @@ def _text(el) -> str:
     return _inline(el) if el is not None else ""
 
 
-def _uslm_meta(root) -> dict:
+def _uslm_meta(root, approved: date | None = None) -> dict:
     meta = _first(root, "meta")
     meta = meta if meta is not None else _first(root, "amendMeta")
     preface = _first(root, "preface")
@@ -552,7 +611,7 @@ def _uslm_meta(root) -> dict:
             bill_id = _bill_id_from(f"{m.group(2)}{m.group(3)}", m.group(1))
             if bill_id and m.group(4):
                 code = code or stage_code(m.group(4)) or m.group(4).lower()
-    if strip_ns(root.tag) == "pLaw":
+    if _local(root.tag) == "pLaw":
         # a law as printed in the Statutes: the bill it was is a <ref href="/us/bill/112/s/285">
         for ref in _all(root, "ref"):
             m = re.fullmatch(r"/us/bill/(\d+)/([a-z]+)/(\d+)", ref.get("href") or "")
@@ -568,11 +627,11 @@ def _uslm_meta(root) -> dict:
             bill_id = _bill_id_from(f"{kind}{number}", congress)
     official = _first(root, "officialTitle")
     short = _first(root, "shortTitle")
-    return {"stage": stage, "code": code, "bill_id": bill_id, "date": _uslm_date(root, preface),
+    return {"stage": stage, "code": code, "bill_id": bill_id, "date": _uslm_date(root, preface, approved),
             "title": _text(official), "short_title": _text(short)}
 
 
-def _uslm_date(root, preface) -> date | None:
+def _uslm_date(root, preface, approved: date | None = None) -> date | None:
     """The version's own date: the action in the preface (introduced, reported, engrossed…), else the
     attestation or endorsement, else a public law's approval, else for an enrolled bill the date its
     session began (``Begun and held … the third day of January, two thousand and nineteen``: the only
@@ -588,6 +647,8 @@ def _uslm_date(root, preface) -> date | None:
         m = re.search(r"Approved\s+([A-Z][a-z]+ \d{1,2}, \d{4})", _inline(el))
         if m:
             return _parse_date(m.group(1))
+    if approved:
+        return approved                  # read from the stream (the body part is dropped by now)
     dateline = _first(root, "enrolledDateline")
     return _spelled_date(_inline(dateline)) if dateline is not None else None
 
@@ -653,29 +714,91 @@ def _congress_of(root) -> str | None:
     return None
 
 
+def _namespace(el) -> str:
+    return el.tag[1:].split("}")[0] if isinstance(el.tag, str) and el.tag.startswith("{") else ""
+
+
+def _stream(data: bytes, source: str):
+    """Read the document as a stream: → (root, body or None, the body's units, first short title)."""
+    builder: _Builder | None = None
+    root = body = None
+    out: list[Section] = []
+    walks: dict = {}            # element → its _Walk (containers read child by child)
+    pending: dict = {}          # container element → (child, already fed) awaiting its tail
+    short, approved = "", None
+    for event, el in iterparse_xml(data, source=source):
+        tag = _local(el.tag)
+        if event == "start":
+            if root is None:
+                root = el
+                builder = _UslmBuilder() if _namespace(el) == USLM_NS else _DtdBuilder()
+                builder._sections_seen = 0
+                continue
+            if body is None:
+                if tag in (("main", "amendMain") if isinstance(builder, _UslmBuilder) else _BODY_TAGS):
+                    body = el
+                    walks[el] = _Walk(builder, el, [], out, container=False)
+                continue
+            parent = el.getparent()
+            if parent in walks and (tag in CONTAINERS or tag in _TRANSPARENT) and not _is_deleted(el):
+                _settle(walks[parent], parent, pending)
+                walks[el] = walks[parent].nested(el)
+            continue
+        if not short and tag in ("shortTitle", "short-title"):
+            short = _inline(el)
+        elif approved is None and tag == "actionDescription":
+            m = re.search(r"Approved\s+([A-Z][a-z]+ \d{1,2}, \d{4})", _inline(el))
+            approved = _parse_date(m.group(1)) if m else None
+        parent = el.getparent()
+        if el in walks:
+            _settle(walks[el], el, pending)
+            walks.pop(el).finish()
+            if parent in walks:
+                pending[parent] = (el, True)          # its tail is still to come
+        elif parent in walks:
+            _settle(walks[parent], parent, pending)
+            pending[parent] = (el, False)
+    if root is None:
+        raise SourceChanged("XML document has no root element", source=source)
+    preamble = None
+    if body is not None and isinstance(builder, _DtdBuilder):
+        preamble = _first(root, "preamble")
+    sections = builder.finish_sections(out, preamble) if body is not None else []
+    return root, body, sections, {"short_title": short, "approved": approved}
+
+
+def _settle(walk: _Walk, parent, pending: dict) -> None:
+    """Feed the container's previous child (its tail is complete now) and drop it."""
+    item = pending.pop(parent, None)
+    if item is None:
+        return
+    child, fed = item
+    if fed:
+        walk.tail(child)
+    else:
+        walk.feed(child)
+    # titles and formulas stay for the metadata, numbers and headings for their container's unit
+    if _local(child.tag) not in _FRONT and _local(child.tag) not in (walk.b.num_tag, walk.b.heading_tag):
+        parent.remove(child)
+
+
 # ---- entry points --------------------------------------------------------------------------
 
 def parse_bill_text(data: bytes, *, bill_id: str | None = None, version_code: str | None = None,
                     source: str = "govinfo", name: str = "") -> BillText:
     """Parse bill-DTD or USLM XML bytes. Raises SourceChanged when there is no bill body.
 
+    The body is read as a stream (``iterparse``): each unit is built once its element is complete,
+    then the element is dropped, so memory stays bounded on huge versions (the rest of the
+    document — metadata, titles, preamble — is small and kept for the metadata).
     ``name`` (a file name) is the fallback for a bill id or version code the XML does not state;
     using it is logged."""
-    root = parse_xml(data, source=source)
-    ns = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
-    if ns == USLM_NS:
-        schema, builder, meta = "uslm", _UslmBuilder(), _uslm_meta(root)
-        body = _first(root, "main")
-        body = body if body is not None else _first(root, "amendMain")
-        preamble = None
-    else:
-        schema, builder, meta = "billdtd", _DtdBuilder(), _dtd_meta(root)
-        body = next((el for el in root.iter() if isinstance(el.tag, str) and strip_ns(el.tag) in _BODY_TAGS),
-                    None)
-        preamble = _first(root, "preamble")
+    root, body, sections, seen = _stream(data, source)
     if body is None:
-        raise SourceChanged(f"bill text XML has no body (root <{strip_ns(root.tag)}>)", source=source)
-    sections = builder.sections(body, preamble)
+        raise SourceChanged(f"bill text XML has no body (root <{_local(root.tag)}>)", source=source)
+    schema = "uslm" if _namespace(root) == USLM_NS else "billdtd"
+    meta = _uslm_meta(root, seen["approved"]) if schema == "uslm" else _dtd_meta(root)
+    meta["short_title"] = meta["short_title"] or seen["short_title"]
     if not sections:
         raise SourceChanged("bill text XML body has no sections or text", source=source)
     short = meta["short_title"]

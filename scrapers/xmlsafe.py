@@ -9,6 +9,8 @@ raises ``SourceChanged``.
 
 from __future__ import annotations
 
+import io
+
 from lxml import etree
 
 from scrapers.errors import HostileContent, SourceChanged
@@ -76,3 +78,34 @@ def text_of(el: etree._Element | None) -> str:
     if el is None:
         return ""
     return " ".join("".join(el.itertext(with_tail=True)).split())
+
+
+def iterparse_xml(data: bytes, *, source: str = "", events=("start", "end")):
+    """``parse_xml`` as a stream: yields lxml ``iterparse`` events (elements only), with the same
+    refusals (entity declarations, entity references, resource bombs → ``HostileContent``;
+    malformed or empty XML → ``SourceChanged``). The caller may drop elements it has read, so a
+    huge document is read in bounded memory."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    label = f"{source}: " if source else ""
+    if not data or not data.strip():
+        raise SourceChanged(f"{label}empty XML document", source=source)
+    context = etree.iterparse(io.BytesIO(data), events=events, resolve_entities=False, no_network=True,
+                              load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+    first = True
+    try:
+        for event, el in context:
+            if first:
+                first = False
+                dtd = el.getroottree().docinfo.internalDTD
+                names = [entity.name for entity in dtd.iterentities()] if dtd is not None else []
+                if names:
+                    raise HostileContent(f"{label}XML declares entities ({', '.join(names[:5])}); refused",
+                                         source=source)
+            if event == "end" and len(el) and any(c.tag is etree.Entity for c in el):
+                raise HostileContent(f"{label}XML contains an unresolved entity reference; refused", source=source)
+            yield event, el
+    except etree.XMLSyntaxError as exc:
+        if exc.code in _ENTITY_ERRORS:
+            raise HostileContent(f"{label}XML refused (entities or resource limits): {exc}", source=source) from None
+        raise SourceChanged(f"{label}malformed XML: {exc}", source=source) from None

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.billtext import parse_bill_text
+from scrapers.billtext import _DtdBuilder, _first, _UslmBuilder, parse_bill_text
+from scrapers.xmlsafe import parse_xml
 from tests.billtext_rules import coverage
 
 SUBSET = Path(__file__).parent / "data" / "corpus"
@@ -103,3 +104,20 @@ def test_file_name_is_the_fallback_for_a_missing_id_and_says_so(caplog):
         bt = parse_bill_text(data, name="BILLS-116hconres100ih.xml")
     assert (bt.bill_id, bt.version_code) == ("hconres100-116", "ih")
     assert any("taken from the file name" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name.removeprefix(SAMPLE))
+def test_the_stream_reads_what_the_tree_walk_reads(path):
+    """The parser streams the body (bounded memory); walking the whole tree gives the same units."""
+    data = path.read_bytes()
+    root = parse_xml(data)
+    if root.tag.startswith("{http://schemas.gpo.gov/xml/uslm}"):
+        builder, body = _UslmBuilder(), _first(root, "main")
+        body = body if body is not None else _first(root, "amendMain")
+        preamble = None
+    else:
+        builder = _DtdBuilder()
+        body = next(el for el in root.iter() if isinstance(el.tag, str) and el.tag in (
+            "legis-body", "resolution-body", "engrossed-amendment-body", "amendment-body"))
+        preamble = _first(root, "preamble")
+    assert parse_bill_text(data).sections == builder.sections(body, preamble)
