@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -267,10 +267,15 @@ class FederalRegisterSource:
         return out
 
     def poll(self, watch: Watch, cursor: dict, *, today: date | None = None,
-             known: set[str] | None = None) -> Iterator[DocumentRecord | CursorUpdate | SourceNote]:
-        """Search each window since the watermark; yield records, then the cursor covering them."""
+             known: set[str] | Callable[[list[str]], set[str]] | None = None,
+             ) -> Iterator[DocumentRecord | CursorUpdate | SourceNote]:
+        """Search each window since the watermark; yield records, then the cursor covering them.
+
+        ``known``: the document numbers with stored text, or a function asked once per window with
+        the numbers found there (so the caller reads only what the search returned)."""
         today = today or date.today()
-        known = set(known or ())
+        lookup = known if callable(known) else None
+        known = set() if lookup else set(known or ())
         since = _day(cursor.get("since"))
         start = since or today - timedelta(days=self.backfill_days)
         tracking: dict[str, dict] = dict(cursor.get("tracking") or {})
@@ -285,6 +290,8 @@ class FederalRegisterSource:
                     entry = found.setdefault(number, (doc, []))
                     if match not in entry[1]:
                         entry[1].append(match)
+            if lookup and found:
+                known |= lookup(sorted(set(found) - known))
             for number in sorted(found):
                 doc, matched = found[number]
                 yield from self._emit(doc, matched, known, tracking, today)
@@ -293,6 +300,8 @@ class FederalRegisterSource:
             yield CursorUpdate({"since": since.isoformat(), "tracking": self._trim(tracking, today)})
         pending = [n for n in self._trim(tracking, today) if n not in done][: self.track_limit]
         if pending:
+            if lookup:
+                known |= lookup(sorted(set(pending) - known))
             for doc in self.fetch_documents(pending):
                 number = doc.get("document_number")
                 if number in tracking and number not in done:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.analysis.billdiff import diff_bills
+from bot.analysis.events import effective_materiality, group_events
 from bot.services.context import Context
 from bot.services.outbox import alert_payload
 from bot.services.watchlist import build_watch, channel_for
@@ -133,7 +134,8 @@ def poll_source(ctx: Context, name: str, *, since: date | None = None, force: bo
 
 def _iterate(scraper, watch, cursor, ctx: Context, name: str):
     if name == "federal_register":
-        known = {d["external_id"] for d in ctx.repo.documents("fr_document") if (d.get("meta") or {}).get("has_text")}
+        def known(numbers):                 # which of the numbers a search returned already have stored text
+            return ctx.repo.stored_ids("fr_document", numbers, with_text=True)
         return scraper.poll(watch, cursor, today=ctx.today(), known=known)
     if name in ("public_inspection", "bis", "news"):
         return scraper.poll(watch, cursor, today=ctx.today())
@@ -156,7 +158,8 @@ def _commit(ctx: Context, name: str, batch: list, cursor: dict | None, old_curso
 
 
 def _withdrawn(ctx: Context, previous: list[str], current: list[str]) -> list[ChangeInfo]:
-    published = {d["external_id"] for d in ctx.repo.documents("fr_document")}
+    gone = set(previous) - set(current)
+    published = ctx.repo.stored_ids("fr_document", gone) if gone else set()
     out = []
     for number in withdrawn(previous, current, published):
         doc = ctx.repo.get_document("public_inspection", number)
@@ -234,11 +237,21 @@ def is_fresh(change: ChangeInfo, now: datetime, max_age_days: int = 14) -> bool:
 
 
 def route_alerts(ctx: Context, changes: list[ChangeInfo]) -> int:
-    """Queue one alert delivery per high-materiality, fresh change (idempotent per target+change)."""
+    """Queue one alert delivery per high-materiality, fresh *event* (idempotent per target+change).
+
+    The changes of one event (a stage and the action that reached it, …: ``bot/analysis/events``)
+    alert once, for the event's primary change, and never again when another of its changes
+    already alerted."""
     default = ctx.settings.alert_channel if ctx.settings.slack_enabled else "console"
     n = 0
-    for c in changes:
-        if c.materiality != "high" or not is_fresh(c, ctx.now(), ctx.settings.alert_max_age_days):
+    events = [e for e in group_events(changes) if e.materiality == "high"]
+    alerted = {d["change_id"] for d in ctx.repo.deliveries(purpose="alert")} \
+        if any(len(e.members) > 1 for e in events) else set()
+    for e in events:
+        c = e.primary
+        if effective_materiality(c) != "high" or not is_fresh(c, ctx.now(), ctx.settings.alert_max_age_days):
+            continue
+        if alerted & {m.id for m in e.sources}:
             continue
         if c.detail.get("imported"):             # `legiswatch import` records, it never alerts
             continue

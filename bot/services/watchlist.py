@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from scrapers.congress_parse import detail_counts
 from scrapers.errors import BadInput
 from scrapers.ids import parse_bill_id
 from scrapers.records import Watch
@@ -119,29 +118,13 @@ def build_watch(repo: Repo) -> Watch:
     """The scrapers' view of the watchlist, with what is already known about watched bills."""
     items = repo.watch_items()
     bills = [i["value"] for i in items if i["kind"] == "bill"]
-    known = repo.known_bills(bills)
-    for bid, entry in known.items():
-        _add_counts(repo, bid, entry)
+    known = repo.known_bills(bills)        # a few set queries, not reads per bill
     return Watch(bills=bills,
                  terms=[i["value"] for i in items if i["kind"] == "term"],
                  agencies=[i["value"] for i in items if i["kind"] == "agency"],
                  feeds=[i["value"] for i in items if i["kind"] == "feed"],
                  short_titles={b: k.get("short_title", "") for b, k in known.items() if k.get("short_title")},
                  known=known)
-
-
-def _add_counts(repo: Repo, bill_id: str, entry: dict) -> None:
-    """Sub-resource counts and the latest action from the stored detail, so an incremental poll
-    refetches only the parts that changed."""
-    doc = repo.get_document("bill", bill_id)
-    raw = (doc or {}).get("content") or {}
-    if not isinstance(raw, dict) or "number" not in raw:
-        return
-    entry["counts"] = detail_counts(raw)
-    bill = repo.bill(bill_id) or {}
-    la = bill.get("latest_action")
-    if la and la.get("date"):
-        entry["latest_action"] = f"{la['date'].isoformat()}|{la['text']}"
 
 
 def channel_for(repo: Repo, change, default: str) -> str:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from scrapers import stage_names
+from scrapers.congress_parse import detail_counts
 from scrapers.ids import DISPLAY_TYPES, parse_bill_id
 from scrapers.records import (
     ACTION,
@@ -27,11 +28,13 @@ from storage.models import (
     Change,
     Cosponsor,
     Document,
+    DocumentVersion,
     RelatedBill,
     TextVersion,
 )
 from storage.repo.base import dumps
 
+_CHUNK = 500                               # ids per IN (...) list: well under SQLite's variable limit
 STAGE_ORDER = list(stage_names.ORDER)      # kept for callers; the vocabulary is scrapers/stage_names.py
 
 
@@ -267,18 +270,39 @@ class BillsMixin:
             return [bid for bid, st in rows if st and st.strip().lower() == want]
 
     def known_bills(self, bill_ids) -> dict[str, dict]:
-        """What the Congress scraper needs to poll incrementally: stored update dates and text versions."""
-        out = {}
+        """What the Congress scraper needs to poll incrementally: stored update dates, text versions,
+        and from the stored detail its sub-resource counts and latest action (so an incremental poll
+        refetches only the parts that changed). Three set queries per 500 bills, whatever is stored."""
+        ids = list(dict.fromkeys(bill_ids))
+        out: dict[str, dict] = {}
         with self.tx() as s:
-            for bid in bill_ids:
-                b = s.get(Bill, bid)
-                if b is None:
-                    continue
-                codes = [t.code for t in s.exec(select(TextVersion).where(TextVersion.bill_id == bid))
-                         if t.document_id is not None]
-                out[bid] = {"update_date": b.update_date or "", "update_date_including_text":
-                            b.update_date_including_text or "", "text_versions": sorted(codes),
-                            "short_title": b.short_title}
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start:start + _CHUNK]
+                rows = s.exec(select(Bill.id, Bill.update_date, Bill.update_date_including_text, Bill.short_title,
+                                     Bill.latest_action_date, Bill.latest_action_text)
+                              .where(col(Bill.id).in_(chunk))).all()
+                latest = {}
+                for bid, upd, upd_text, short, la_date, la_text in rows:
+                    out[bid] = {"update_date": upd or "", "update_date_including_text": upd_text or "",
+                                "text_versions": [], "short_title": short}
+                    if la_text and la_date:
+                        latest[bid] = f"{la_date.isoformat()}|{la_text}"
+                for bid, code in s.exec(select(TextVersion.bill_id, TextVersion.code)
+                                        .where(col(TextVersion.bill_id).in_(chunk),
+                                               col(TextVersion.document_id).is_not(None))):
+                    if bid in out:
+                        out[bid]["text_versions"].append(code)
+                for bid, content in s.exec(select(Document.external_id, DocumentVersion.content_json)
+                                           .join(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
+                                           .where(Document.kind == BILL, col(Document.external_id).in_(chunk))):
+                    raw = json.loads(content) if content else None
+                    if bid not in out or not isinstance(raw, dict) or "number" not in raw:
+                        continue
+                    out[bid]["counts"] = detail_counts(raw)
+                    if bid in latest:
+                        out[bid]["latest_action"] = latest[bid]
+        for entry in out.values():
+            entry["text_versions"].sort()
         return out
 
     def _link_text_version(self, s, rec: DocumentRecord, doc: Document) -> None:

@@ -252,6 +252,26 @@ class DocumentsMixin:
                 out.append(_doc_dict(doc, v))
             return out
 
+    def stored_ids(self, kind: str, external_ids: Iterable[str], *, with_text: bool = False) -> set[str]:
+        """Which of ``external_ids`` are stored as ``kind`` (with ``with_text``: whose latest version
+        says ``has_text``) — one query per 500 ids, never a read of every stored document."""
+        ids = sorted(set(external_ids))
+        out: set[str] = set()
+        if not ids:
+            return out
+        with self.tx() as s:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                if not with_text:
+                    out.update(s.exec(select(Document.external_id).where(
+                        Document.kind == kind, col(Document.external_id).in_(chunk))))
+                    continue
+                rows = s.exec(select(Document.external_id, DocumentVersion.meta_json)
+                              .join(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
+                              .where(Document.kind == kind, col(Document.external_id).in_(chunk)))
+                out.update(eid for eid, meta in rows if json.loads(meta or "{}").get("has_text"))
+        return out
+
     def counts(self) -> dict[str, int]:
         """Rows per table (status, tests, benchmarks)."""
         out = {}
