@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import table
+from bot.commands.spec import SLACK
 from bot.services.card import BillCard
 from bot.slack import blocks as bk
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, is_http_url, link
@@ -173,7 +175,8 @@ def test_watch_list_and_errors():
 def test_the_manifest_declares_the_commands_events_scopes_and_both_modes():
     text = (Path(__file__).resolve().parent.parent / "bot" / "slack" / "manifest.yaml").read_text(encoding="utf-8")
     commands = re.findall(r"^\s*- command: (/\w+)", text, re.M)
-    assert sorted(commands) == ["/ask", "/bill", "/compare", "/digest", "/watch"]
+    assert sorted(commands) == sorted(f"/{c.name}" for c in table.offered(SLACK))
+    assert "/doc" in commands
     for scope in ("commands", "chat:write", "app_mentions:read", "im:history"):
         assert re.search(rf"^\s*- {re.escape(scope)}\s*$", text, re.M), scope
     for event in ("app_mention", "message.im", "app_home_opened"):

@@ -22,6 +22,7 @@ from bot.services.card import bill_card
 from bot.services.compare import compare as compare_versions
 from bot.services.context import Context
 from bot.services.digest import build_digest
+from bot.services.doc_card import doc_card, parse_number
 from bot.services.health import status_report
 from scrapers.errors import BadBillId, BadInput
 from scrapers.ids import BillId, parse_bill_id
@@ -64,6 +65,16 @@ def check_bill(ctx: Context, args: Namespace, call: Call) -> str:
 
 def bill(ctx: Context, args: Namespace, call: Call) -> Outcome:
     return Outcome(BillCards([bill_card(ctx, str(b)) for b in bill_ids(args.ids, today=ctx.today())]))
+
+
+# ---- doc ------------------------------------------------------------------------------------
+
+def check_doc(ctx: Context, args: Namespace, call: Call) -> str:
+    return f"Looking up Federal Register document {parse_number(args.number)}…"
+
+
+def doc(ctx: Context, args: Namespace, call: Call) -> Outcome:
+    return Outcome(doc_card(ctx, args.number))
 
 
 # ---- watch ----------------------------------------------------------------------------------

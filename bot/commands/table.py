@@ -25,6 +25,13 @@ BILL = Command(
     run="bot.commands.handlers:bill", check="bot.commands.handlers:check_bill", public=True,
     examples=("bill hr2683-119", "bill H.R. 2683 S. 3519", "bill hr2683-119 --json"))
 
+DOC = Command(
+    "doc", "the card of a Federal Register document: citation, RIN, docket, CFR parts, dates, versions",
+    (Arg("number", "the document number, e.g. 2026-00789", options={"metavar": "NUMBER"}), JSON),
+    run="bot.commands.handlers:doc", check="bot.commands.handlers:check_doc", public=True,
+    examples=("doc 2026-00789", "doc 2026-01234 --json"),
+    exit_codes="0 done; 1 not stored; 2 not a document number")
+
 WATCH = Command(
     "watch", "the watchlist: what legiswatch follows", default="list",
     aliases={"ls": "list", "rm": "remove"},
@@ -83,7 +90,7 @@ TEXT = Command(
     examples=("text BILLS-118s4802rs.xml", "text hr2683-119-eh --json"),
     exit_codes="0 done; 1 version not found; 2 bad input (unreadable file, not bill text XML, bad id)")
 
-COMMANDS: tuple[Command, ...] = (BILL, WATCH, COMPARE, DIGEST, ASK, STATUS, TEXT)
+COMMANDS: tuple[Command, ...] = (BILL, DOC, WATCH, COMPARE, DIGEST, ASK, STATUS, TEXT)
 
 
 def offered(front: str, commands: tuple[Command, ...] = COMMANDS) -> list[Command]:

@@ -21,6 +21,7 @@ from bot.services.card import BillCard
 from bot.services.compare import CompareResult
 from bot.services.digest import Digest
 from bot.services.digest import render_text as render_digest
+from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.services.health import render_status
 
@@ -74,12 +75,48 @@ def render_card(card: BillCard) -> str:
     return "\n".join(lines)
 
 
+def render_doc_card(card: DocCard) -> str:
+    """The Federal Register document card as terminal text."""
+    lines = [f"FR Doc. {card.number} — {card.title}"]
+    lines.append(f"Type: {card.type or 'unknown'}" + (f" ({card.action.rstrip('.')})" if card.action else ""))
+    if card.agencies:
+        lines.append("Agencies: " + "; ".join(a.name for a in card.agencies))
+    if card.citation:
+        lines.append(f"Citation: {card.citation}")
+    if card.rins:
+        lines.append("RIN: " + ", ".join(card.rins))
+    for d in card.dockets:
+        lines.append(f"Docket: {d.id}" + (f"  {d.url}" if d.url else ""))
+    if card.cfr_parts:
+        lines.append("CFR parts affected: " + ", ".join(card.cfr_parts))
+    lines.append(f"Published: {_d(card.publication_date)}" + (f"   Effective: {_d(card.effective_on)}"
+                                                                if card.effective_on else ""))
+    comments = card.comments_line()
+    lines.append(f"Comments: {comments}" if comments else "Comments: no comment period stated")
+    if card.correction_of:
+        lines.append(f"Corrects: {card.correction_of}")
+    if card.abstract:
+        lines.append("Abstract:")
+        lines += textwrap.wrap(card.abstract, 100, initial_indent="  ", subsequent_indent="  ")[:10]
+    lines.append(f"Versions kept: {len(card.versions)}")
+    for v in card.versions:
+        what = ("changed: " + ", ".join(v.changed)) if v.changed else ("first seen" if v.seq == 1 else "no field changed")
+        lines.append(f"  #{v.seq} {_d(v.fetched_at)}  {what}")
+    if card.matched:
+        lines.append("Matched: " + ", ".join(card.matched))
+    if card.url:
+        lines.append(f"Link: {card.url}")
+    return "\n".join(lines)
+
+
 # ---- the command table's results as terminal text ------------------------------------------------
 
 def render(value, *, front: str = "cli") -> str:
     """Any shared command's result as text for the terminal (``legiswatch …`` and ``chat``)."""
     if isinstance(value, BillCards):
         return "\n\n".join(render_card(c) for c in value.cards)
+    if isinstance(value, DocCard):
+        return render_doc_card(value)
     if isinstance(value, WatchItems):
         return render_watch_items(value.items, front=front)
     if isinstance(value, WatchChanged):

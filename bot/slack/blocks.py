@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from bot.services.card import BillCard
 from bot.services.digest import DEADLINE_DAYS, deadline_label
+from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
 
@@ -162,6 +163,41 @@ def status_card(card: BillCard) -> dict:
     fallback = f"{card.display} — {clip(name, 150)}: stage {card.stage or 'unknown'}"
     if la:
         fallback += f"; latest action {_d(la.date)}: {clip(la.text, 200)}"
+    return message(fallback, blocks)
+
+
+def doc_card(card: DocCard) -> dict:
+    """The ``/doc`` card from a :class:`bot.services.doc_card.DocCard`."""
+    blocks = [header(f"FR Doc. {card.number} — {card.title or card.number}")]
+    kind = escape_mrkdwn(card.type or "Document") + (f" · {escape_mrkdwn(clip(card.action, 200))}" if card.action else "")
+    if card.agencies:
+        kind += "\n*Agencies:* " + escape_mrkdwn(clip("; ".join(a.name for a in card.agencies), 600))
+    blocks.append(section(kind))
+    fields = [f"*Citation:* {escape_mrkdwn(card.citation or '—')}",
+              f"*RIN:* {escape_mrkdwn(', '.join(card.rins) or '—')}",
+              f"*Published:* {_d(card.publication_date)}",
+              f"*Effective:* {_d(card.effective_on) if card.effective_on else '—'}"]
+    if card.dockets:
+        fields.append("*Docket:* " + ", ".join(link(d.url, d.id) if d.url else escape_mrkdwn(d.id)
+                                                for d in card.dockets[:4]))
+    if card.cfr_parts:
+        fields.append("*CFR parts:* " + escape_mrkdwn(clip(", ".join(card.cfr_parts), 600)))
+    blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": cut_mrkdwn(f, 2000)} for f in fields]})
+    comments = card.comments_line()
+    if comments:
+        icon = ":speech_balloon:" if card.comments_open else ":lock:"
+        blocks.append(section(f"{icon} *Comments:* {escape_mrkdwn(comments)}"))
+    if card.abstract:
+        blocks.append(section("*Abstract:*\n" + quote_lines(card.abstract, 1500)))
+    rows = [f"• #{v.seq} {_d(v.fetched_at)}: " + (escape_mrkdwn(", ".join(v.changed)) if v.changed
+                                                    else ("first seen" if v.seq == 1 else "no field changed"))
+            for v in card.versions[-6:]]
+    blocks.append(section(f"*Versions kept:* {len(card.versions)}\n" + "\n".join(rows)))
+    extra = [link(card.url, "federalregister.gov") if card.url else ""]
+    if card.matched:
+        extra.append("matched " + escape_mrkdwn(clip(", ".join(card.matched), 400)))
+    blocks.append(context(" · ".join(e for e in extra if e) or " "))
+    fallback = f"FR Doc. {card.number} — {clip(card.title, 150)}" + (f" ({card.citation})" if card.citation else "")
     return message(fallback, blocks)
 
 

@@ -13,6 +13,7 @@ from bot.services.answers import Answer
 from bot.services.compare import CompareResult
 from bot.services.context import Context
 from bot.services.digest import Digest, digest_target, queue_digest
+from bot.services.doc_card import DocCard
 from bot.slack import blocks as bk
 from bot.slack.ask import answer_message
 from bot.slack.escape import clip, escape_mrkdwn
@@ -48,6 +49,8 @@ def messages(ctx: Context, value, *, question: str = "") -> list[dict]:
     """The Slack messages for one command's result."""
     if isinstance(value, BillCards):
         return [bk.status_card(card) for card in value.cards]
+    if isinstance(value, DocCard):
+        return [bk.doc_card(value)]
     if isinstance(value, WatchItems):
         return [bk.watch_list(value.items)]
     if isinstance(value, WatchChanged):
