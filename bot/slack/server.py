@@ -23,11 +23,15 @@ from waitress import create_server
 
 from bot.services.compare import compare
 from bot.services.context import Context
+from bot.slack import guard
 from scrapers.errors import BadInput, LegiswatchError, NotFound
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024            # Slack payloads are small; refuse anything larger
+CONNECTION_LIMIT = 1000           # open sockets at once (slow clients included)
+CHANNEL_TIMEOUT = 20              # seconds a connection may sit idle, mid-request or between requests
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 _REDLINE = re.compile(r"^/redline/([A-Za-z0-9.\-]{3,40})/([A-Za-z0-9.\-]{3,40})/?$")
 _HTML_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("X-Content-Type-Options", "nosniff"),
                  ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
@@ -65,12 +69,14 @@ class _Verifier:
         self.max_age = max_age
 
     def is_valid(self, *, body: bytes, timestamp: str, signature: str) -> bool:
-        if not self.secret or not timestamp.isdigit() or not signature.startswith("v0="):
+        """Any header text at all is answered True or False, never an exception: the timestamp must
+        be 1–12 ASCII digits (not ``²`` or a 5,000-digit number) and the signature ASCII."""
+        if not self.secret or not _TIMESTAMP.fullmatch(timestamp) or not signature.isascii():
             return False
-        if abs(time.time() - int(timestamp)) > self.max_age:
+        if not signature.startswith("v0=") or abs(time.time() - int(timestamp)) > self.max_age:
             return False
         mac = hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest("v0=" + mac, signature)
+        return hmac.compare_digest(("v0=" + mac).encode("ascii"), signature.encode("ascii"))
 
 
 def _events(slack: SlackRequestHandler, verifier: _Verifier, environ: dict, start_response):
@@ -87,12 +93,28 @@ def _events(slack: SlackRequestHandler, verifier: _Verifier, environ: dict, star
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
     if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
         return _text(start_response, "401 Unauthorized", "invalid request\n")
+    reason = guard.problem(body, environ.get("CONTENT_TYPE"))
+    if reason:                                           # signed, but not a shape Slack sends
+        log.warning("slack: malformed request refused: %s", reason)
+        return _text(start_response, "400 Bad Request", "malformed request\n")
     environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+    answered: list[tuple[str, list]] = []
+
+    def record_status(line: str, headers, exc_info=None):   # held back until Bolt's status is known
+        answered.append((line, headers))
+        return lambda _data: None
+
     try:
-        return slack(environ, start_response)
-    except (ValueError, KeyError, TypeError) as exc:     # a signed but malformed payload
+        chunks = list(slack(environ, record_status))
+    except Exception as exc:  # noqa: BLE001 — a signed but malformed payload is a 400, never a 500
         log.warning("slack: unparsable request (%s)", type(exc).__name__)
         return _text(start_response, "400 Bad Request", "malformed request\n")
+    line, headers = answered[-1] if answered else ("500", [])
+    if line.startswith("5"):       # Bolt answers 500 when a listener failed on what it was sent
+        log.warning("slack: request failed in a listener (%s); answered 400", line)
+        return _text(start_response, "400 Bad Request", "malformed request\n")
+    start_response(line, headers)
+    return chunks
 
 
 def _text(start_response, status: str, body: str, content_type: str = "text/plain; charset=utf-8"):
@@ -123,7 +145,7 @@ def _redline(ctx: Context, start_response, a: str, b: str):
         return _text(start_response, "503 Service Unavailable", "the comparison failed\n")
     except Exception:  # noqa: BLE001
         log.exception("redline %s %s failed", a, b)
-        return _text(start_response, "500 Internal Server Error", "the comparison failed\n")
+        return _text(start_response, "503 Service Unavailable", "the comparison failed\n")
     data = (html or "").encode("utf-8")
     start_response("200 OK", [*_HTML_HEADERS, ("Content-Length", str(len(data)))])
     return [data]
@@ -179,12 +201,20 @@ class HttpServer:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
-def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8) -> HttpServer:
+def serve_http(app: App, ctx: Context, host: str = "127.0.0.1", port: int = 3000, *, threads: int = 8,
+               connection_limit: int = CONNECTION_LIMIT, channel_timeout: int = CHANNEL_TIMEOUT) -> HttpServer:
     """A waitress server for the WSGI app, bound but not yet running: call ``.run()`` (blocks)
-    and ``.close()``; ``.effective_port`` is the bound port (``port=0`` picks a free one)."""
+    and ``.close()``; ``.effective_port`` is the bound port (``port=0`` picks a free one).
+
+    Waitress reads a whole request on its event loop before a worker thread sees it, so slow
+    clients cost a socket, not a thread; ``connection_limit`` bounds the sockets (waitress's
+    default of 100 let 110 slow-loris connections lock everyone out) and ``channel_timeout``
+    closes a connection idle that many seconds."""
     if not ctx.settings.slack_signing_secret:
         raise BadInput("HTTP mode needs SLACK_SIGNING_SECRET (Slack app → Basic Information → Signing Secret)")
     server = create_server(make_wsgi(app, ctx), host=host, port=port, threads=threads, ident="legiswatch",
-                           max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+                           max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True,
+                           connection_limit=connection_limit, channel_timeout=channel_timeout,
+                           cleanup_interval=max(1, min(30, channel_timeout // 2)), backlog=2048)
     log.info("HTTP mode listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
     return HttpServer(server)
