@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from bot.services.config import Settings
 from bot.services.context import Context
 from bot.services.pipeline import poll_source
+from scrapers.govinfo import bill_pattern, type_pattern
+from scrapers.ids import parse_bill_id
 from storage.models import Bill, Document, DocumentVersion, TextVersion
 
 SOURCES = ("congress", "federal_register", "public_inspection")
@@ -126,3 +128,21 @@ def test_known_bills_is_what_the_per_bill_reads_gave(db_url, gov_sandbox):
     assert entry["text_versions"], "the sandbox bill has stored text"
     assert entry["update_date"] == card["update_date"]
     ctx.close()
+
+
+def test_one_pattern_per_type_finds_what_one_pattern_per_bill_finds():
+    """The Record scan matches each bill type once (the number captured) — the same bills the
+    per-bill patterns find, on the spellings and near-misses the Record has."""
+    texts = ["H.R. 2683 and H.R.2684, also H. R. 12", "S. 5 and S.50; not S.500x but S.Con.Res. 3",
+             "H.Res. 7 passed; H.R. 26830 is another bill", "the Senate (S. 9) and HR 2683", "no bills"]
+    bills = ["hr2683-119", "hr2684-119", "hr12-119", "hr26-119", "s5-119", "s50-119", "s500-119",
+             "sconres3-119", "hres7-119", "s9-119", "hr26830-119"]
+    for text in texts:
+        per_bill = {b for b in bills if bill_pattern(parse_bill_id(b)).search(text)}
+        per_type = set()
+        for b in bills:
+            bid = parse_bill_id(b)
+            per_type |= {b for m in type_pattern(bid.type).finditer(text) if int(m.group("n")) == bid.number}
+        assert per_type == per_bill, text
+    assert {b for b in bills if bill_pattern(parse_bill_id(b)).search(texts[0])} == {"hr2683-119", "hr2684-119",
+                                                                                      "hr12-119"}
