@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from slackkit import client_for, make_ctx
 
 from bot.runtime.delivery import flush, post_digest
+from bot.services import digest as digest_service
 from bot.services.digest import MARKER, build_digest, render_text
 from bot.slack.blocks import HEADER_MAX, MAX_BLOCKS, SECTION_MAX, digest_messages, message_chars
 from scrapers.records import BILL, FR_DOCUMENT, NEWS, DocumentRecord
@@ -81,15 +82,43 @@ def test_scope_starts_at_the_posted_marker_and_a_preview_never_moves_it(db_url):
     assert [i.headline for i in build_digest(ctx).items] == ["News: After the last digest"]
 
 
-def test_since_and_the_thirty_day_rule(db_url):
+def test_since_means_happened_since_and_the_thirty_day_rule(db_url):
     ctx = ctx_at(db_url)
     add_news(ctx, 1, "Fresh story", when=date(2026, 2, 9))
     add_news(ctx, 2, "Backfilled old story", when=date(2025, 11, 1))     # > 30 days before the start
     add_news(ctx, 3, "Within thirty days", when=date(2026, 1, 20))
-    digest = build_digest(ctx, since=date(2026, 2, 1))
+    digest = build_digest(ctx, since=date(2026, 2, 1))                  # events that happened since Feb 1
     assert digest.basis == "since"
+    assert [i.headline for i in digest.items] == ["News: Fresh story"]
+    assert not digest.catch_up
+    assert [i.headline for i in build_digest(ctx, since=date(2026, 1, 15)).items] == [
+        "News: Fresh story", "News: Within thirty days"]
+    ctx.repo.kv_set(MARKER, datetime(2026, 2, 3, tzinfo=UTC).isoformat())
+    digest = build_digest(ctx)                                           # after a posted digest: detected since
+    assert digest.basis == "marker"
     assert sorted(i.headline for i in digest.items) == ["News: Fresh story", "News: Within thirty days"]
     assert digest.left_out_stale == 1
+    assert "1 older change left out" in render_text(digest)
+
+
+def test_each_section_is_capped_and_says_how_many_more(db_url, monkeypatch):
+    monkeypatch.setattr(digest_service, "CAPS", {"high": 3, "normal": 2})
+    ctx = ctx_at(db_url)
+    for n in range(5):
+        add_news(ctx, n, f"High story {n}", level="high", when=date(2026, 2, 1 + n))
+    for n in range(5, 9):
+        add_news(ctx, n, f"Normal story {n}", when=date(2026, 2, 1 + n))
+    for n in range(9, 11):
+        add_news(ctx, n, f"Low story {n}", level="low", when=date(2026, 2, 1))
+    digest = build_digest(ctx)
+    assert [i.headline for i in digest.items] == ["News: High story 4", "News: High story 3", "News: High story 2",
+                                                  "News: Normal story 8", "News: Normal story 7"]
+    assert digest.more == {"high": 2, "normal": 2}
+    text = render_text(digest)
+    assert text.count("… and 2 more") == 2
+    assert "2 minor changes not listed; 4 more beyond the section limits" in text
+    blocks = json.dumps([b for m in digest_messages(digest) for b in m["blocks"]])
+    assert blocks.count("and 2 more") == 2 and "4 more beyond the section limits" in blocks
 
 
 def test_an_empty_week_says_so_in_one_line(db_url):
@@ -101,7 +130,8 @@ def test_an_empty_week_says_so_in_one_line(db_url):
     assert any("Nothing new since" in b.get("text", {}).get("text", "") for b in msg["blocks"])
 
 
-def test_a_sixty_item_digest_is_split_within_limits_and_posted_in_parts(db_url, slack_fake):
+def test_a_sixty_item_digest_is_split_within_limits_and_posted_in_parts(db_url, slack_fake, monkeypatch):
+    monkeypatch.setattr(digest_service, "CAPS", {"high": 60, "normal": 60})    # the splitter, not the caps
     ctx = ctx_at(db_url, slack_fake)
     long_summary = ("The rule changes licensing for remote access to controlled items. " * 20).strip()
     for n in range(60):
@@ -135,9 +165,10 @@ def test_a_sixty_item_digest_is_split_within_limits_and_posted_in_parts(db_url, 
     assert "part 1 of" in posts[0].body["text"]
 
 
-def test_a_digest_interrupted_between_its_messages_posts_each_message_once(db_url, slack_fake):
+def test_a_digest_interrupted_between_its_messages_posts_each_message_once(db_url, slack_fake, monkeypatch):
     """Slack fails on the third message: the first two are remembered by key; the next flush posts
     the rest, and no message twice."""
+    monkeypatch.setattr(digest_service, "CAPS", {"high": 60, "normal": 60})
     ctx = ctx_at(db_url, slack_fake)
     for n in range(60):
         add_news(ctx, n, f"Story {n:02d} " + "y" * 200, level="high", summary="A rule on remote access. " * 30)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot.services.card import BillCard
-from bot.services.digest import DEADLINE_DAYS, deadline_label
+from bot.services.digest import DEADLINE_DAYS, deadline_label, footer, summary_lines
 from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
@@ -263,8 +263,11 @@ def alert_group(items: list[tuple], *, max_items: int = 8) -> dict:
 def _digest_item(item) -> str:
     icon = ICONS.get(item.materiality, ICONS["normal"])
     text = f"{icon} *{escape_mrkdwn(clip(item.headline, 400))}*" + (f" ({_d(item.date)})" if item.date else "")
-    if item.summary:
-        text += "\n" + quote_lines(item.summary, ITEM_SUMMARY_MAX)
+    for also in getattr(item, "also", None) or []:
+        text += f"\n_also:_ {escape_mrkdwn(clip(also, 300))}"
+    summary = "\n".join(summary_lines(item))
+    if summary:
+        text += "\n" + quote_lines(summary, ITEM_SUMMARY_MAX)
     refs = [link(x["url"], x["label"]) for x in item.links if x.get("url")]
     if refs:
         text += "\n" + " · ".join(refs)
@@ -290,7 +293,20 @@ def digest_blocks(digest) -> list[dict]:
     if digest.empty:
         return [section(f"Nothing new since {_d(digest.start.date())}."
                         + (f" ({digest.low_count} minor changes not listed.)" if digest.low_count else ""))]
-    for title, items in (("Most important", digest.high), ("Other changes", digest.normal)):
+    for c in getattr(digest, "catch_up", None) or []:
+        lines = [f"• {_d(e['date']) + ' ' if e.get('date') else ''}{escape_mrkdwn(clip(e['text'], 400))}"
+                 for e in c["events"]]
+        if c.get("left_out"):
+            lines.append(f"_… and {c['left_out']} earlier_")
+        stage = f"Stage: *{escape_mrkdwn(c['stage'])}*" + (f" ({_d(c['stage_date'])})" if c.get("stage_date") else "") \
+            if c.get("stage") else ""
+        title = f"{escape_mrkdwn(c['label'])}: where it stands" + (f" — {escape_mrkdwn(clip(c['title'], 200))}"
+                                                                  if c.get("title") else "")
+        blocks += _lines_sections(title, ([stage] if stage else []) + lines)
+        if c.get("url"):
+            blocks.append(context(link(c["url"], f"{c['label']} on Congress.gov")))
+    more = getattr(digest, "more", None) or {}
+    for level, title, items in (("high", "Most important", digest.high), ("normal", "Other changes", digest.normal)):
         if items:
             blocks.append(section(f"*{title}*"))
             blocks += [section(_digest_item(i)) for i in items]
@@ -303,9 +319,12 @@ def digest_blocks(digest) -> list[dict]:
                  + ("  " + " · ".join(link(x["url"], x["label"]) for x in i.links) if i.links else "")
                  for i in digest.new_bills]
         blocks += _lines_sections("New bills matching watched terms", lines)
-    if digest.low_count:
-        blocks.append(context(f"{digest.low_count} minor change{'s' if digest.low_count != 1 else ''} not listed."))
+    note = footer(digest)
+    if note:
+        blocks.append(context(escape_mrkdwn(note.strip("()")) + "."))
     return blocks
+            if more.get(level):
+                blocks.append(context(f"… and {more[level]} more {title.lower()} (see `legiswatch digest --json`)."))
 
 
 def pack(blocks: list[dict], *, max_blocks: int = MAX_BLOCKS - 2, budget: int = MESSAGE_BUDGET) -> list[list[dict]]:
