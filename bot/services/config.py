@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
                                "Congress.gov API v3 base URL")
     govinfo_url: str = _f("https://www.govinfo.gov", "LEGISWATCH_GOVINFO_URL", "govinfo: bill text, bulk data")
     govinfo_api_url: str = _f("https://api.govinfo.gov", "LEGISWATCH_GOVINFO_API_URL", "govinfo API base URL")
+    bulk_data: Literal["auto", "fallback", "off"] = _f(
+        "auto", "LEGISWATCH_BULK_DATA", "govinfo BILLSTATUS bulk data (no key, no quota; under LEGISWATCH_GOVINFO_URL"
+        "/bulkdata): auto = backfill and first poll on DEMO_KEY or a spent quota, and fallback; fallback = only "
+        "when Congress.gov is rate-limited or down; off")
     federal_register_url: str = _f("https://www.federalregister.gov/api/v1", "LEGISWATCH_FEDERAL_REGISTER_URL",
                                    "Federal Register API v1 base URL")
     bis_url: str = _f("https://www.bis.gov", "LEGISWATCH_BIS_URL", "BIS web site (press releases)")

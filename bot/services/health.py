@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from bot.services.bulk import BULK
 from bot.services.config import mask_url_password
 from bot.services.context import Context
 from bot.services.pipeline import SOURCES
@@ -18,8 +19,10 @@ def status_report(ctx: Context) -> dict:
     states = {s.name: s for s in repo.sources()}
     next_runs = _next_runs(ctx)
     sources, failing = [], []
-    for name in SOURCES:
+    for name in (*SOURCES, BULK):
         st = states.get(name)
+        if name == BULK and st is None:
+            continue
         row = {"name": name, "last_success": st.last_success_at if st else None,
                "last_error": st.last_error if st and st.consecutive_failures else None,
                "consecutive_failures": st.consecutive_failures if st else 0,
@@ -46,8 +49,24 @@ def status_report(ctx: Context) -> dict:
         "llm": ctx.settings.llm_model if ctx.settings.llm_enabled else "offline summarizer",
         "slack": "configured" if ctx.settings.slack_enabled else "not configured (console delivery)",
         "failing": failing,
+        "bills": bill_sources(ctx),
         "as_of": now,
     }
+
+
+def bill_sources(ctx: Context) -> list[dict]:
+    """Each watched bill: the source that served its current record (Congress.gov or govinfo bulk
+    data), when, and its ``updateDate``."""
+    out = []
+    for item in ctx.repo.watch_items("bill"):
+        doc = ctx.repo.get_document("bill", item["value"])
+        if doc is None:
+            out.append({"bill": item["value"], "source": None, "at": None, "update_date": None})
+            continue
+        content = doc.get("content") or {}
+        out.append({"bill": item["value"], "source": content.get("source") or doc.get("source") or "congress",
+                    "at": doc.get("fetched_at"), "update_date": content.get("updateDate") or None})
+    return out
 
 
 def _next_poll(scheduled, st):
@@ -100,6 +119,13 @@ def render_status(r: dict) -> str:
                      f"{s['consecutive_failures']:>8}  {_when(s['next_run'])}")
         if s["last_error"]:
             lines.append(f"{'':<18} last error: {s['last_error']}")
+    if r.get("bills"):
+        lines += ["", "bills (which source served each one's current record):"]
+        for b in r["bills"]:
+            served = {"congress": "Congress.gov", "billstatus": "govinfo bulk data"}.get(b["source"] or "",
+                                                                                     b["source"] or "not yet")
+            lines.append(f"  {b['bill']:<14} {served:<18} fetched {_when(b['at']):<22} "
+                         f"updated {b['update_date'] or '—'}")
     if r["jobs"]:
         lines += ["", "jobs:"]
         for j in r["jobs"]:

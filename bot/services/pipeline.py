@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta
 
 from bot.analysis.billdiff import diff_bills
 from bot.analysis.events import effective_materiality, group_events
+from bot.services import bulk
 from bot.services.context import Context
 from bot.services.outbox import alert_payload
 from bot.services.watchlist import build_watch, channel_for
+from scrapers.billstatus_bulk import BulkBillStatusSource
 from scrapers.bis import BisSource
 from scrapers.congress import CongressClient, CongressSource
 from scrapers.errors import LegiswatchError, SourceRateLimited
@@ -44,6 +46,8 @@ class SourceReport:
     error: str | None = None
     requests: int = 0
     recovered: bool = False
+    served_by: str = ""                      # congress | billstatus (bot/services/bulk.py)
+    fallback: SourceReport | None = None     # the bulk data poll that stood in for Congress.gov
 
 
 def make_session(ctx: Context, name: str, *, min_interval: float = 0.0):
@@ -60,6 +64,9 @@ def build_source(ctx: Context, name: str, session):
         client = CongressClient(session, s.congress_api_url, s.congress_api_key, govinfo_url=s.govinfo_url)
         govinfo = GovinfoClient(session, s.govinfo_url, s.govinfo_api_url, s.congress_api_key)
         return CongressSource(client, govinfo, demo_key=s.demo_key, now=ctx.now)
+    if name == bulk.BULK:
+        return BulkBillStatusSource(session, s.govinfo_url,
+                                    GovinfoClient(session, s.govinfo_url, s.govinfo_api_url, ""))
     if name == "federal_register":
         return FederalRegisterSource(session, s.federal_register_url)
     if name == "public_inspection":
@@ -82,6 +89,14 @@ def poll(ctx: Context, names: list[str] | None = None, *, since: date | None = N
 
 def poll_source(ctx: Context, name: str, *, since: date | None = None, force: bool = True,
                 progress: Callable[[str, int, int], None] | None = None) -> SourceReport:
+    """Poll one source; Congress.gov may be served by govinfo bulk data (``bot/services/bulk.py``)."""
+    if name == bulk.CONGRESS:
+        return bulk.poll_congress(ctx, since=since, force=force, progress=progress, poll_one=_poll_source)
+    return _poll_source(ctx, name, since=since, force=force, progress=progress)
+
+
+def _poll_source(ctx: Context, name: str, *, since: date | None = None, force: bool = True,
+                 progress: Callable[[str, int, int], None] | None = None) -> SourceReport:
     repo = ctx.repo
     report = SourceReport(name)
     state = repo.source(name)
