@@ -13,6 +13,7 @@ import email.utils
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -22,6 +23,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from scrapers.errors import (
     HostileContent,
@@ -104,6 +108,87 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+class _Deadline:
+    """A total deadline for one attempt. ``requests``' timeout is per read, so a server sending a
+    byte a second (headers or body) or streaming forever never trips it; this timer shuts the
+    attempt's socket down when the attempt's time is up, wherever the read is blocked."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _CURRENT.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _CURRENT.deadline = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._socks.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Current(threading.local):
+    deadline: _Deadline | None = None
+
+
+_CURRENT = _Current()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self, *args: Any, **kwargs: Any):
+        if _CURRENT.deadline is not None:
+            _CURRENT.deadline.watch(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self, *args: Any, **kwargs: Any):
+        if _CURRENT.deadline is not None:
+            _CURRENT.deadline.watch(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """Connections whose socket the current attempt's :class:`_Deadline` can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth retrying."""
 
@@ -131,6 +216,8 @@ class PoliteSession:
         self._session = requests.Session()
         self._session.trust_env = False  # proxy variables must never route our traffic
         self._session.headers["User-Agent"] = user_agent or USER_AGENT
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, _DeadlineAdapter())
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
 
@@ -212,11 +299,29 @@ class PoliteSession:
             time.sleep(slot - now)
 
     def _attempt(self, prepared: requests.PreparedRequest, shown: str) -> FetchResult:
-        """Send once. Returns a result, raises a final ``SourceError``/``NotFound``, or ``_Retry``."""
+        """Send once, within a total deadline of ``timeout`` seconds (headers and body together,
+        however slowly they arrive); past it the partial response is dropped and the attempt is a
+        timeout like any other. Returns a result, raises a final ``SourceError``/``NotFound``, or
+        ``_Retry``."""
         self._pace(prepared.url or "")
         with self._lock:
             self.request_count += 1
         log.debug("%s: GET %s", self.source, shown)
+        with _Deadline(self.timeout) as deadline:
+            try:
+                result = self._send(prepared, shown)
+            except Exception:  # a socket shut down under a read fails in many ways; all mean "too slow"
+                if deadline.expired:
+                    raise self._timed_out(shown) from None
+                raise
+            if deadline.expired:
+                raise self._timed_out(shown)
+            return result
+
+    def _timed_out(self, shown: str) -> _Retry:
+        return _Retry(self._error(SourceUnavailable, f"timed out after {self.timeout:g}s (total deadline)", shown))
+
+    def _send(self, prepared: requests.PreparedRequest, shown: str) -> FetchResult:
         try:
             resp = self._session.send(prepared, timeout=self.timeout, stream=True, allow_redirects=True)
         except requests.Timeout:

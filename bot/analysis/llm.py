@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,8 +98,50 @@ class LLMClient:
         self.json_mode = json_mode
         self.on_call = on_call
         self.base_url = base_url
-        self._client = _sdk().OpenAI(base_url=base_url or None, api_key=api_key or "local",
-                                     timeout=self.timeout, max_retries=max_retries)
+        self.max_retries = max(0, max_retries)
+        self._api_key = api_key or "local"
+        self._client = self._new_client()
+
+    def _new_client(self):
+        # the SDK's own retries are off: each attempt gets its own total deadline (``_create``)
+        return _sdk().OpenAI(base_url=self.base_url or None, api_key=self._api_key, timeout=self.timeout,
+                             max_retries=0)
+
+    def _create(self, kwargs: dict) -> Any:
+        """``chat.completions.create`` with up to ``max_retries`` retries of timeouts, connection
+        failures and 5xx, each attempt within a total deadline of ``timeout`` seconds. The SDK's
+        timeout is per read, so a server trickling its headers or body, or streaming forever,
+        would hold it for as long as it likes: the attempt runs on a daemon thread, and past the
+        deadline its client is closed (dropping the partial response) and replaced."""
+        sdk = _sdk()
+        for attempt in range(self.max_retries + 1):
+            client, box, done = self._client, {}, threading.Event()
+
+            def run(client=client, box=box, done=done) -> None:
+                try:
+                    box["resp"] = client.chat.completions.create(**kwargs)
+                except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
+                    box["error"] = exc
+                finally:
+                    done.set()
+
+            threading.Thread(target=run, name="llm-call", daemon=True).start()
+            if not done.wait(self.timeout):
+                self._client = self._new_client()
+                try:
+                    client.close()
+                except Exception:  # noqa: BLE001 — the abandoned client may be mid-read
+                    log.debug("llm: closing the timed-out client failed", exc_info=True)
+                error: BaseException = sdk.APITimeoutError(request=None)
+            elif "error" in box:
+                error = box["error"]
+            else:
+                return box["resp"]
+            retryable = isinstance(error, sdk.APITimeoutError | sdk.APIConnectionError | sdk.InternalServerError)
+            if not retryable or attempt >= self.max_retries:
+                raise error
+            log.warning("llm: attempt %d failed (%s); retrying", attempt + 1, type(error).__name__)
+        raise AssertionError("unreachable")   # pragma: no cover
 
     @classmethod
     def from_settings(cls, settings: Any, on_call: OnCall | None = None) -> LLMClient:
@@ -146,7 +189,7 @@ class LLMClient:
         started = time.monotonic()
         ptok = ctok = None
         try:
-            resp = self._client.chat.completions.create(**kwargs)
+            resp = self._create(kwargs)
         except _sdk().BadRequestError as exc:
             self._report(purpose, None, None, _ms(started), False, _describe_error(exc, self.timeout))
             raise
