@@ -310,6 +310,8 @@ def digest_blocks(digest) -> list[dict]:
         if items:
             blocks.append(section(f"*{title}*"))
             blocks += [section(_digest_item(i)) for i in items]
+            if more.get(level):
+                blocks.append(context(f"… and {more[level]} more {title.lower()} (see `legiswatch digest --json`)."))
     if digest.deadlines:
         lines = [f"• *{_d(d['due'])}* ({d['days_left']} d): {deadline_label(d)} — "
                  + (link(d.get("url"), f"{d['document']} {clip(d.get('title'), 200)}")) for d in digest.deadlines]
@@ -323,8 +325,6 @@ def digest_blocks(digest) -> list[dict]:
     if note:
         blocks.append(context(escape_mrkdwn(note.strip("()")) + "."))
     return blocks
-            if more.get(level):
-                blocks.append(context(f"… and {more[level]} more {title.lower()} (see `legiswatch digest --json`)."))
 
 
 def pack(blocks: list[dict], *, max_blocks: int = MAX_BLOCKS - 2, budget: int = MESSAGE_BUDGET) -> list[list[dict]]:
