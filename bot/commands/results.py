@@ -13,6 +13,18 @@ class BillCards:
 
 
 @dataclass
+class BillMatches:
+    """``bill "TITLE WORDS"`` found several stored bills: id, Congress, title, stage of each."""
+
+    query: str
+    matches: list[dict]
+    total: int
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "matches": self.matches}
+
+
+@dataclass
 class WatchItems:
     items: list[dict]
 

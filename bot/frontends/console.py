@@ -8,6 +8,7 @@ import textwrap
 
 from bot.commands.results import (
     BillCards,
+    BillMatches,
     DigestPosted,
     StatusReport,
     Text,
@@ -24,6 +25,7 @@ from bot.services.digest import render_text as render_digest
 from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.services.health import render_status
+from scrapers.ids import ordinal
 
 
 def _d(v) -> str:
@@ -117,6 +119,8 @@ def render(value, *, front: str = "cli") -> str:
         return "\n\n".join(render_card(c) for c in value.cards)
     if isinstance(value, DocCard):
         return render_doc_card(value)
+    if isinstance(value, BillMatches):
+        return render_bill_matches(value)
     if isinstance(value, WatchItems):
         return render_watch_items(value.items, front=front)
     if isinstance(value, WatchChanged):
@@ -136,6 +140,18 @@ def render(value, *, front: str = "cli") -> str:
     if isinstance(value, StatusReport):
         return render_status(value.report)
     return str(value)
+
+
+def render_bill_matches(found: BillMatches) -> str:
+    """``bill "TITLE WORDS"`` with several matches: one line each (id, Congress, title, stage)."""
+    lines = [f"{found.total} stored bills match “{found.query}”"
+             + (f" (the first {len(found.matches)} shown)" if found.total > len(found.matches) else "") + ":"]
+    for m in found.matches:
+        title = m["short_title"] or m["title"] or ""
+        title = title if len(title) <= 70 else title[:69] + "…"
+        lines.append(f"  {m['id']:<14} {ordinal(m['congress']):<6} {title:<70}  {m['stage'] or '—'}")
+    lines.append("Show one with: bill ID")
+    return "\n".join(lines)
 
 
 def render_watch_items(items: list[dict], *, front: str = "cli") -> str:

@@ -17,6 +17,7 @@ from bot.services.digest import DEADLINE_DAYS, deadline_label, footer, summary_l
 from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
+from scrapers.ids import ordinal
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -199,6 +200,17 @@ def doc_card(card: DocCard) -> dict:
     blocks.append(context(" · ".join(e for e in extra if e) or " "))
     fallback = f"FR Doc. {card.number} — {clip(card.title, 150)}" + (f" ({card.citation})" if card.citation else "")
     return message(fallback, blocks)
+
+
+def bill_matches(query: str, matches: list[dict], total: int) -> dict:
+    """``/bill TITLE WORDS`` with several stored matches: id, Congress, title, stage of each."""
+    more = f" (the first {len(matches)} shown)" if total > len(matches) else ""
+    rows = [f"• `{escape_mrkdwn(m['id'])}` {ordinal(m['congress'])} · "
+            f"{escape_mrkdwn(clip(m['short_title'] or m['title'] or '', 160))} · _{escape_mrkdwn(m['stage'] or '—')}_"
+            for m in matches]
+    blocks = [section(f"*{total} stored bills match* “{escape_mrkdwn(clip(query, 200))}”{more}:"),
+              *_lines_sections("Matches", rows), context("Show one with `/bill ID`.")]
+    return message(f"{total} stored bills match “{clip(query, 200)}”", blocks)
 
 
 def alert_item(change, summary: dict | None, *, summary_max: int = ITEM_SUMMARY_MAX) -> str:

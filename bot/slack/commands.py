@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.commands.results import BillCards, DigestPosted, WatchChanged, WatchItems
+from bot.commands.results import BillCards, BillMatches, DigestPosted, WatchChanged, WatchItems
 from bot.commands.spec import SLACK, Call, Forbidden
 from bot.services.answers import Answer
 from bot.services.compare import CompareResult
@@ -51,6 +51,8 @@ def messages(ctx: Context, value, *, question: str = "") -> list[dict]:
         return [bk.status_card(card) for card in value.cards]
     if isinstance(value, DocCard):
         return [bk.doc_card(value)]
+    if isinstance(value, BillMatches):
+        return [bk.bill_matches(value.query, value.matches, value.total)]
     if isinstance(value, WatchItems):
         return [bk.watch_list(value.items)]
     if isinstance(value, WatchChanged):

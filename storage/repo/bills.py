@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from scrapers import stage_names
@@ -268,6 +269,24 @@ class BillsMixin:
             rows = s.exec(select(Bill.id, Bill.short_title)).all()
             want = short_title.strip().lower()
             return [bid for bid, st in rows if st and st.strip().lower() == want]
+
+    def bills_by_title(self, words: list[str], *, limit: int = 20) -> tuple[list[dict], int]:
+        """Stored bills whose title or short title contains every word (case-insensitive), newest
+        Congress first, at most ``limit`` — one query in the database, never a scan in Python.
+        Returns (matches, how many matched in all)."""
+        words = [w for w in words if w][:8]
+        if not words:
+            return [], 0
+        conds = []
+        for w in words:
+            pattern = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conds.append(col(Bill.title).ilike(pattern, escape="\\")
+                         | col(Bill.short_title).ilike(pattern, escape="\\"))
+        with self.tx() as s:
+            total = s.exec(select(func.count()).select_from(Bill).where(*conds)).one()
+            rows = s.exec(select(Bill.id, Bill.congress, Bill.title, Bill.short_title, Bill.stage).where(*conds)
+                          .order_by(col(Bill.congress).desc(), Bill.type, Bill.number).limit(limit)).all()
+        return [{"id": r[0], "congress": r[1], "title": r[2], "short_title": r[3], "stage": r[4]} for r in rows], total
 
     def known_bills(self, bill_ids) -> dict[str, dict]:
         """What the Congress scraper needs to poll incrementally: stored update dates, text versions,
