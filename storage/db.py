@@ -24,7 +24,8 @@ MIGRATION_LOCK = 7_336_221_001     # pg_advisory_xact_lock key held while migrat
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys, a busy timeout and write
-    transactions that start with ``BEGIN IMMEDIATE`` (so a read-then-write never fails with SQLITE_BUSY)."""
+    transactions that start with ``BEGIN IMMEDIATE`` (so a read-then-write never fails with SQLITE_BUSY);
+    transactions through :func:`reader` start deferred."""
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
@@ -41,7 +42,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # reads (an engine from ``reader``) start deferred: a WAL reader never waits for a writer
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith(("postgresql", "postgres:")):
@@ -49,6 +51,15 @@ def make_engine(url: str) -> Engine:
         return create_engine(normalise_url(url), pool_pre_ping=True, pool_recycle=1800,
                              connect_args={"connect_timeout": 10, "application_name": "legiswatch"})
     return create_engine(url, pool_pre_ping=True)
+
+
+READ_ONLY = "legiswatch_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (same pool) whose transactions only read: on SQLite they begin deferred, so
+    they read the last committed state while a writer holds its lock. Never write through it."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def normalise_url(url: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 
 from storage import search_plan as rules
+from storage.db import reader
 from storage.search_pg import search_pg
 from storage.search_plan import WEIGHTS, Hit, QueryPlan, hit_from_row, plan
 
@@ -81,7 +82,7 @@ def search(engine: Engine, query: str, *, limit: int = 8, kinds: list[str] | Non
         return []
     out: list[Hit] = []
     seen: set[int] = set()
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:      # a deferred read: never waits behind a writer
         for match, ranked in _passes(conn, p):
             for h in _run_sqlite(conn, match, ranked=ranked, limit=limit, kinds=kinds, current_only=current_only):
                 if h.passage_id not in seen:

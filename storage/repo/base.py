@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from storage.db import reader
+
 log = logging.getLogger(__name__)
 # PostgreSQL: deadlock_detected, serialization_failure, and unique_violation: another instance
 # inserted the same natural key first (a bill, a kv row); run again, the work finds it and updates
@@ -132,11 +134,12 @@ class RepoBase:
     @contextmanager
     def snapshot(self):
         """Several reads as one transaction: every query inside sees the same state of the
-        database (a status card is one read, not four)."""
+        database (a status card is one read, not four). Read-only: on SQLite it begins deferred, so
+        it never waits behind a poll's write transaction (never write inside one)."""
         if self._snapshot.get(None) is not None:
             yield
             return
-        with Session(self.engine, expire_on_commit=False) as s:
+        with Session(reader(self.engine), expire_on_commit=False) as s:
             with s.begin():
                 token = self._snapshot.set(s)
                 try:
