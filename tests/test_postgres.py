@@ -362,7 +362,9 @@ def test_a_sandbox_poll_stores_the_same_on_both_backends(pg_url, tmp_path, gov_s
 
     seen = {}
     for name, url in (("sqlite", f"sqlite:///{tmp_path}/poll.db"), ("postgres", pg_url)):
-        ctx = Context(settings=Settings(db_url=url, watchlist=str(ROOT / "watchlist.toml"), **gov_sandbox.base_urls()),
+        # a key of our own: both polls go to Congress.gov (with DEMO_KEY a first poll reads bulk data)
+        ctx = Context(settings=Settings(db_url=url, watchlist=str(ROOT / "watchlist.toml"), congress_api_key="sandbox",
+                                        **gov_sandbox.base_urls()),
                       now_override=datetime(2026, 2, 11, 15, 0, tzinfo=UTC))
         try:
             reports = poll(ctx)
