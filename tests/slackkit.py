@@ -28,7 +28,11 @@ ADMIN = "UADMIN1"
 
 def make_ctx(db_url: str, fake=None, **over) -> Context:
     fields = dict(db_url=db_url, watchlist="no-watchlist.toml", slack_signing_secret=SECRET,
-                  slack_admins=ADMIN, alert_channel="CALERTS", digest_channel="CDIGEST")
+                  slack_admins=ADMIN, alert_channel="CALERTS", digest_channel="CDIGEST",
+                  # `watch add` checks bills and agencies: unless a sandbox is given, nothing answers
+                  # (the item is added with a warning) — never the internet
+                  congress_api_url="http://127.0.0.1:9/v3", federal_register_url="http://127.0.0.1:9/api/v1",
+                  http_retries=0)
     if fake is not None:
         fields.update(slack_bot_token=BOT_TOKEN, slack_api_url=fake.url)
     fields.update(over)

@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def workdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEGISWATCH_DB_URL", f"sqlite:///{tmp_path}/cli.db")
+    # `watch add` checks bills and agencies: nothing answers here, so it adds with a warning (never the internet)
+    monkeypatch.setenv("LEGISWATCH_CONGRESS_API_URL", "http://127.0.0.1:9/v3")
+    monkeypatch.setenv("LEGISWATCH_FEDERAL_REGISTER_URL", "http://127.0.0.1:9/api/v1")
+    monkeypatch.setenv("LEGISWATCH_HTTP_RETRIES", "0")
     shutil.copy(ROOT / "watchlist.toml", tmp_path / "watchlist.toml")
     return tmp_path
 

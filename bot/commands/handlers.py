@@ -17,7 +17,7 @@ from bot.commands.results import (
     WatchItems,
 )
 from bot.commands.spec import CLI, EXIT_BAD, EXIT_FAIL, Call, Forbidden, Outcome
-from bot.services import watchlist
+from bot.services import watch_check, watchlist
 from bot.services.answers import answer
 from bot.services.card import bill_card
 from bot.services.compare import compare as compare_versions
@@ -139,15 +139,23 @@ def _target(ctx: Context, args: Namespace) -> watchlist.WatchSpec:
 
 
 def watch_list(ctx: Context, args: Namespace, call: Call) -> Outcome:
-    return Outcome(WatchItems(ctx.repo.watch_items()))
+    items = ctx.repo.watch_items()
+    known = ctx.repo.known_bills([i["value"] for i in items if i["kind"] == "bill"])
+    for i in items:           # bills show their titles (when stored)
+        title = (known.get(i["value"]) or {}).get("short_title") if i["kind"] == "bill" else ""
+        if title and title not in (i["label"] or ""):
+            i["label"] = f"{i['label']} — {title}" if i["label"] else title
+    return Outcome(WatchItems(items))
 
 
 def watch_add(ctx: Context, args: Namespace, call: Call) -> Outcome:
     if not call.admin:
         raise Forbidden(WATCH_ADMINS)
     spec = _target(ctx, args)
+    checked = watch_check.check(ctx, spec)          # BadInput (exit 2): a Congress not begun, no such bill/agency
     added = ctx.repo.add_watch(spec.kind, spec.value, label=spec.label, channel=call.channel, actor=call.actor)
-    return Outcome(WatchChanged("add", spec.kind, spec.value, added, call.channel if added else None))
+    return Outcome(WatchChanged("add", spec.kind, spec.value, added, call.channel if added else None,
+                                title=checked.title, warning=checked.warning))
 
 
 def watch_remove(ctx: Context, args: Namespace, call: Call) -> Outcome:

@@ -38,11 +38,15 @@ class WatchChanged:
     value: str
     changed: bool
     channel: str | None = None
+    title: str = ""            # the bill's title or the agency's name, when checked
+    warning: str = ""          # the item could not be checked (its source was unreachable)
 
     @property
     def text(self) -> str:
+        named = f" — {self.title}" if self.title else ""
         if self.action == "add":
-            return f"{'Now watching' if self.changed else 'Already watching'} {self.kind} {self.value}"
+            text = f"{'Now watching' if self.changed else 'Already watching'} {self.kind} {self.value}{named}"
+            return text + (f" (warning: {self.warning})" if self.warning else "")
         return f"{'Stopped watching' if self.changed else 'Not watched:'} {self.kind} {self.value}"
 
 

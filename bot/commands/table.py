@@ -19,11 +19,12 @@ WATCH_TARGET = (
 )
 
 BILL = Command(
-    "bill", "the status card of one or more bills",
-    (Arg("ids", "bill ids in any accepted form: H.R. 2683, hr2683-119, S. 3519 118th (several allowed)",
+    "bill", "the status card of one or more bills, or stored bills found by title words",
+    (Arg("ids", "bill ids in any accepted form: H.R. 2683, hr2683-119, S. 3519 118th (several allowed), "
+             "or two or more title words: \"Remote Access Security Act\"",
          options={"nargs": "+", "metavar": "ID"}), JSON),
     run="bot.commands.handlers:bill", check="bot.commands.handlers:check_bill", public=True,
-    examples=("bill hr2683-119", "bill H.R. 2683 S. 3519", "bill hr2683-119 --json"))
+    examples=("bill hr2683-119", "bill H.R. 2683 S. 3519", 'bill "Remote Access Security Act"', "bill hr2683-119 --json"))
 
 DOC = Command(
     "doc", "the card of a Federal Register document: citation, RIN, docket, CFR parts, dates, versions",
@@ -37,7 +38,8 @@ WATCH = Command(
     aliases={"ls": "list", "rm": "remove"},
     subcommands=(
         Command("list", "every watched bill, term, agency and feed", run="bot.commands.handlers:watch_list"),
-        Command("add", "watch a bill, a term, an agency or a feed (Slack: admins)", WATCH_TARGET,
+        Command("add", "watch a bill (checked on Congress.gov, its title shown), a term (any case), an agency "
+                       "(checked against the Federal Register's list) or a feed (Slack: admins)", WATCH_TARGET,
                 run="bot.commands.handlers:watch_add",
                 examples=("watch add H.R. 2683", 'watch add --term "export controls"',
                           "watch add --agency industry-and-security-bureau")),

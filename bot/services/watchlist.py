@@ -42,7 +42,7 @@ def normalise(kind: str, raw: str, *, today: date | None = None) -> WatchSpec:
         term = " ".join(raw.strip("\"'“”").split())
         if not 2 <= len(term) <= 200:
             raise BadInput("a watched term must be 2–200 characters")
-        return WatchSpec("term", term, term)
+        return WatchSpec("term", term.casefold(), term)        # one item whatever the case; the label keeps it
     if kind == "agency":
         slug = raw.lower()
         if not _SLUG.match(slug) or len(slug) > 100:
