@@ -108,8 +108,8 @@ class LLMClient:
                              max_retries=0)
 
     def _create(self, kwargs: dict) -> Any:
-        """``chat.completions.create`` with up to ``max_retries`` retries of timeouts, connection
-        failures and 5xx, each attempt within a total deadline of ``timeout`` seconds. The SDK's
+        """``chat.completions.create`` with up to ``max_retries`` retries of timeouts and connection
+        failures, each attempt within a total deadline of ``timeout`` seconds. The SDK's
         timeout is per read, so a server trickling its headers or body, or streaming forever,
         would hold it for as long as it likes: the attempt runs on a daemon thread, and past the
         deadline its client is closed (dropping the partial response) and replaced."""
@@ -137,7 +137,9 @@ class LLMClient:
                 error = box["error"]
             else:
                 return box["resp"]
-            retryable = isinstance(error, sdk.APITimeoutError | sdk.APIConnectionError | sdk.InternalServerError)
+            retryable = isinstance(error, sdk.APITimeoutError | sdk.APIConnectionError) or (
+                isinstance(error, sdk.APIStatusError)     # an HTTP error is final unless the server says retry
+                and error.response.headers.get("x-should-retry", "") == "true")
             if not retryable or attempt >= self.max_retries:
                 raise error
             log.warning("llm: attempt %d failed (%s); retrying", attempt + 1, type(error).__name__)

@@ -7,12 +7,16 @@ checks that every name appears there).
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scrapers.errors import BadInput
 
 DEMO_KEY = "DEMO_KEY"
 SECRET_NAMES = {"CONGRESS_API_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
@@ -84,6 +88,78 @@ class Settings(BaseSettings):
     redline_base_url: str = _f("", "LEGISWATCH_REDLINE_BASE_URL",
                                "public base URL of this app's HTTP mode, for links to full redlines")
 
+    # ---- checked at start: a bad value is named with what is accepted (``load_settings``) ----
+    @field_validator("llm_timeout", "http_timeout", "max_response_mb")
+    @classmethod
+    def _positive_seconds(cls, v: float) -> float:
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError("accepted: a number greater than 0")
+        return v
+
+    @field_validator("retry_after_max")
+    @classmethod
+    def _non_negative(cls, v: float) -> float:
+        if not math.isfinite(v) or v < 0:
+            raise ValueError("accepted: a number of seconds, 0 or more")
+        return v
+
+    @field_validator("http_retries")
+    @classmethod
+    def _retries(cls, v: int) -> int:
+        if not 0 <= v <= 20:
+            raise ValueError("accepted: a whole number from 0 to 20")
+        return v
+
+    @field_validator("congress_interval_min", "congress_offhours_interval_min", "public_inspection_interval_min",
+                     "bis_interval_min", "news_interval_min", "alert_max_age_days")
+    @classmethod
+    def _at_least_one(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("accepted: a whole number, 1 or more")
+        return v
+
+    @field_validator("source_alert_after_min")
+    @classmethod
+    def _minutes(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError("accepted: a whole number of minutes, 0 or more")
+        return v
+
+    @field_validator("federal_register_hour")
+    @classmethod
+    def _hour(cls, v: int) -> int:
+        if not 0 <= v <= 23:
+            raise ValueError("accepted: an hour from 0 to 23")
+        return v
+
+    @field_validator("congress_api_url", "govinfo_url", "govinfo_api_url", "federal_register_url", "bis_url",
+                     "news_search_url", "slack_api_url", "openai_base_url", "redline_base_url")
+    @classmethod
+    def _http_url(cls, v: str, info) -> str:
+        optional = info.field_name in ("openai_base_url", "redline_base_url")
+        if optional and not v:
+            return v
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("accepted: an http:// or https:// URL with a host" + (" (or empty)" if optional else ""))
+        return v.strip()
+
+    @field_validator("llm_json_mode")
+    @classmethod
+    def _json_mode(cls, v: str) -> str:
+        if v not in ("json_schema", "json_object", "none"):
+            raise ValueError("accepted: json_schema, json_object or none")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("accepted: an IANA time zone name such as America/New_York or UTC") from None
+        return v
+
     # ---- derived -------------------------------------------------------------------------
     @property
     def llm_enabled(self) -> bool:
@@ -140,10 +216,49 @@ def effective(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 def mask_url_password(url: str) -> str:
-    """``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``."""
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
+    """``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``,
+    also when the password holds an unencoded ``@``, ``/`` or ``:`` or there is no user name: the
+    password runs from the first ``:`` after the user to the last ``@`` before the query."""
+    start = url.find("://")
+    if start < 0:
+        return url
+    head, rest = url[:start + 3], url[start + 3:]
+    query = rest.find("?")
+    authority_end = rest.rfind("@", 0, query if query >= 0 else len(rest))
+    if authority_end < 0:
+        return url
+    colon = rest.find(":", 0, authority_end)
+    if colon < 0:
+        return url
+    return head + rest[:colon + 1] + "***" + rest[authority_end:]
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment and ``.env``; ``overrides`` (field names) win."""
-    return Settings(**overrides)
+    """Read settings from the environment and ``.env``; ``overrides`` (field names) win. A bad
+    value raises ``BadInput`` naming each variable, its value (secrets and passwords masked) and
+    what is accepted — never pydantic's "1 validation error for Settings"."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise BadInput(settings_problem(exc)) from None
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line per bad setting: ``LEGISWATCH_HTTP_TIMEOUT='0': accepted: a number greater than 0``."""
+    by_field = {name: (info.alias or name) for name, info in Settings.model_fields.items()}
+    lines = []
+    for err in exc.errors():
+        key = str(err["loc"][0]) if err.get("loc") else "?"
+        env = by_field.get(key, key)
+        value = str(err.get("input", ""))
+        if env in SECRET_NAMES:
+            value = mask(value)
+        elif "://" in value:
+            value = mask_url_password(value)
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if err.get("type") in ("int_parsing", "float_parsing", "int_from_float", "finite_number"):
+            msg = "accepted: a " + ("whole number" if "int" in err["type"] else "number")
+        elif err.get("type") == "literal_error":
+            msg = "accepted: " + msg.removeprefix("Input should be ")
+        lines.append(f"setting {env}={value[:200]!r} is not valid ({msg})")
+    return "; ".join(lines) or "invalid settings"
