@@ -34,7 +34,7 @@ def fr_doc(**over):
 def test_migrations_on_an_empty_file_match_the_models(tmp_path):
     url = f"sqlite:///{tmp_path}/empty.db"
     r = open_repo(url, analyzer=Analyzer())
-    assert current_revision(r.engine) == head_revision() == "0005"
+    assert current_revision(r.engine) == head_revision()
     command.check(alembic_config(url))   # raises if models and migrations disagree
     r.dispose()
 
