@@ -3,7 +3,9 @@ with no stage, no vote and every change graded "normal"."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +34,23 @@ def test_the_repos_own_analyzer_records_stage_vote_and_headline(tmp_path):
     (stage,) = [c for c in repo.record([_bill()]) if c.kind == "stage"]
     assert stage.headline == "H.R. 2683 passed the House 369–22" and stage.materiality == "high"
     repo.dispose()
+
+
+def test_storage_writes_no_wording_and_no_key_of_its_own():
+    """Change keys and headlines come from the analysis room (bot/analysis/headlines.py)."""
+    repo = Path(__file__).resolve().parent.parent / "storage" / "repo"
+    for path in repo.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(key|headline)=f[\"']", text), path.name
+
+
+def test_the_analyzer_words_and_keys_each_kind():
+    a = Analyzer()
+    assert a.change_key("action", "hr2683-119", "ab12") == "action:hr2683-119:ab12"
+    assert a.headline("fr_document", doc="2026-00789", title="Revision", type="Rule") == \
+        "New Federal Register rule 2026-00789: Revision"
+    assert a.headline("public_inspection", doc="2026-02345", title="KYC", type=None) == \
+        "On public inspection (document) 2026-02345: KYC"
+    assert a.headline("committee", short="H.R. 2683", activity="Referred to", committee="Foreign Affairs") == \
+        "H.R. 2683: Referred to Foreign Affairs"
+    assert a.headline("unknown-kind", title="Something") == "Something"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.analysis.headlines import stage_headline
+from bot.analysis.headlines import change_key, headline, stage_headline
 from bot.analysis.materiality import materiality
 from bot.analysis.stages import bill_stages, classify_action, extract_vote
 
@@ -24,6 +24,12 @@ class Analyzer:
 
     def stage_headline(self, short: str, stage: str, tally: str | None) -> str:
         return stage_headline(short, stage, tally)
+
+    def headline(self, kind: str, **facts: Any) -> str:
+        return headline(kind, **facts)
+
+    def change_key(self, kind: str, *parts: Any) -> str:
+        return change_key(kind, *parts)
 
     def materiality(self, kind: str, **facts: Any) -> str:
         return materiality(kind, **facts)

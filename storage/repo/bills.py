@@ -87,8 +87,9 @@ class BillsMixin:
                 for act, d in acts:
                     if (act, d) not in known:
                         out.append(self._change(
-                            s, analyzer, key=f"committee:{bid}:{c.system_code}:{act}:{d}", kind="committee", doc=doc,
-                            subject=bid, bill_id=bid, headline=f"{_short(bill)}: {act} {c.name}",
+                            s, analyzer, key=analyzer.change_key("committee", bid, c.system_code, act, d), kind="committee",
+                            doc=doc, subject=bid, bill_id=bid,
+                            headline=analyzer.headline("committee", short=_short(bill), activity=act, committee=c.name),
                             detail={"committee": c.name, "activity": act, "date": d},
                             change_date=date.fromisoformat(d) if d else None))
         if rec.text_versions is not None:
@@ -103,8 +104,9 @@ class BillsMixin:
                                                            relationship=r.relationship, identified_by=r.identified_by),
                                       ["bill_id", "related_id"]):
                     out.append(self._change(
-                        s, analyzer, key=f"related_bill:{bid}:{r.bill_id}", kind="related_bill", doc=doc, subject=bid,
-                        bill_id=bid, headline=f"{_short(bill)}: related bill {r.bill_id} ({r.relationship})",
+                        s, analyzer, key=analyzer.change_key("related_bill", bid, r.bill_id), kind="related_bill", doc=doc,
+                        subject=bid, bill_id=bid, headline=analyzer.headline(
+                            "related_bill", short=_short(bill), related=r.bill_id, relationship=r.relationship),
                         detail={"related": r.bill_id, "title": r.title, "relationship": r.relationship},
                         change_date=None))
         if rec.summaries is not None:
@@ -119,9 +121,9 @@ class BillsMixin:
                 v = self._add_version(s, sdoc, srec)
                 if v is not None:
                     out.append(self._change(
-                        s, analyzer, key=f"summary:{bid}:{sm.version_code}:{v.content_sha256[:16]}", kind="summary",
-                        doc=sdoc, subject=bid, bill_id=bid,
-                        headline=f"{_short(bill)}: new CRS summary ({sm.action_desc})",
+                        s, analyzer, key=analyzer.change_key("summary", bid, sm.version_code, v.content_sha256[:16]),
+                        kind="summary", doc=sdoc, subject=bid, bill_id=bid,
+                        headline=analyzer.headline("summary", short=_short(bill), action_desc=sm.action_desc),
                         detail={"version_code": sm.version_code, "action_desc": sm.action_desc},
                         change_date=sm.action_date, to_version=v.id))
             latest = max(rec.summaries, key=lambda x: (x.action_date or date.min, x.update_date), default=None)
@@ -147,8 +149,8 @@ class BillsMixin:
             adoc = self._upsert_document(s, arec)
             self._add_version(s, adoc, arec)
             out.append(self._change(
-                s, analyzer, key=f"action:{bill.id}:{a.key}", kind="action", doc=doc, subject=bill.id,
-                bill_id=bill.id, headline=f"{_short(bill)}: {a.text}",
+                s, analyzer, key=analyzer.change_key("action", bill.id, a.key), kind="action", doc=doc, subject=bill.id,
+                bill_id=bill.id, headline=analyzer.headline("action", short=_short(bill), text=a.text),
                 detail={"text": a.text, "date": a.date, "procedural": procedural, "code": a.code,
                         "votes": a.votes, "chamber": a.chamber},
                 change_date=a.date, facts={"procedural": procedural}))
@@ -179,8 +181,9 @@ class BillsMixin:
         when = max((c.sponsorship_date or c.withdrawn_date for c in added + withdrawn
                     if (c.sponsorship_date or c.withdrawn_date)), default=None)
         return [self._change(
-            s, analyzer, key=f"cosponsors:{bill.id}:{'|'.join(names)}"[:300], kind="cosponsors", doc=doc,
-            subject=bill.id, bill_id=bill.id, headline=f"{_short(bill)}: {', '.join(parts)}",
+            s, analyzer, key=analyzer.change_key("cosponsors", bill.id, "|".join(names))[:300], kind="cosponsors", doc=doc,
+            subject=bill.id, bill_id=bill.id, headline=analyzer.headline("cosponsors", short=_short(bill),
+                                                                          parts=", ".join(parts)),
             detail={"added": [_member(c) for c in added], "withdrawn": [_member(c) for c in withdrawn]},
             change_date=when)]
 
@@ -212,7 +215,7 @@ class BillsMixin:
                 if not tally and act and "voice vote" in act.text.lower():
                     tally = "by voice vote"
                 out.append(self._change(
-                    s, analyzer, key=f"stage:{bill.id}:{stage}", kind="stage", doc=doc, subject=bill.id,
+                    s, analyzer, key=analyzer.change_key("stage", bill.id, stage), kind="stage", doc=doc, subject=bill.id,
                     bill_id=bill.id, headline=analyzer.stage_headline(_short(bill), stage, tally),
                     detail={"stage": stage, "date": when, "votes": votes, "tally": tally,
                             "action": act.text if act else None},

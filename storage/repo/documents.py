@@ -33,6 +33,8 @@ class Analyzer(Protocol):
     def stages(self, actions: list, bill_type: str) -> list[tuple[str, date | None]]: ...
     def vote(self, text: str, votes: list) -> str | None: ...                # "369 - 22", "by voice vote"
     def stage_headline(self, short: str, stage: str, tally: str | None) -> str: ...
+    def headline(self, kind: str, **facts: Any) -> str: ...                  # how a change reads
+    def change_key(self, kind: str, *parts: Any) -> str: ...                # its natural unique key
     def materiality(self, kind: str, **facts: Any) -> str: ...
 
 
@@ -148,31 +150,35 @@ class DocumentsMixin:
         out: list[Change] = []
         if rec.kind == BILL and rec.meta.get("discovery") and rec.external_id not in watched_bills and first:
             term = rec.meta["discovery"].get("term", "")
-            out.append(self._change(s, analyzer, key=f"new_matching_bill:{rec.external_id}",
+            out.append(self._change(s, analyzer, key=analyzer.change_key("new_matching_bill", rec.external_id),
                                     kind="new_matching_bill", doc=doc, subject=rec.external_id,
-                                    headline=f"New bill matching \"{term}\": {rec.title}",
+                                    headline=analyzer.headline("new_matching_bill", term=term, title=rec.title),
                                     detail={"term": term, "title": rec.title, "url": rec.url},
                                     change_date=rec.date, to_version=version.id))
         elif rec.kind in FIRST_VERSION_KINDS and first:
             kind = FIRST_VERSION_KINDS[rec.kind]
             facts = _facts(rec)
-            out.append(self._change(s, analyzer, key=f"{kind}:{rec.external_id}", kind=kind, doc=doc,
-                                    subject=rec.external_id, headline=_headline(kind, rec),
+            out.append(self._change(s, analyzer, key=analyzer.change_key(kind, rec.external_id), kind=kind, doc=doc,
+                                    subject=rec.external_id, headline=analyzer.headline(
+                                        kind, doc=rec.external_id, title=rec.title, type=rec.meta.get("type"),
+                                        stage=rec.meta.get("stage")),
                                     detail={**facts, "url": rec.url, "title": rec.title},
                                     change_date=rec.date, to_version=version.id,
                                     bill_id=rec.parent[1] if rec.parent and rec.parent[0] == BILL else None,
                                     facts=facts))
         elif rec.kind == FR_DOCUMENT and not first:
             facts = _facts(rec)
-            out.append(self._change(s, analyzer, key=f"fr_updated:{rec.external_id}:{version.content_sha256[:16]}",
+            out.append(self._change(s, analyzer, key=analyzer.change_key("fr_updated", rec.external_id,
+                                                                            version.content_sha256[:16]),
                                     kind="fr_updated", doc=doc, subject=rec.external_id,
-                                    headline=f"Federal Register document {rec.external_id} updated: {rec.title}",
+                                    headline=analyzer.headline("fr_updated", doc=rec.external_id, title=rec.title),
                                     detail={**facts, "url": rec.url, "title": rec.title}, change_date=rec.date,
                                     from_version=previous_id, to_version=version.id, facts=facts))
         elif rec.kind == BILL_TEXT and not first:
-            out.append(self._change(s, analyzer, key=f"text_revised:{rec.external_id}:{version.content_sha256[:16]}",
+            out.append(self._change(s, analyzer, key=analyzer.change_key("text_revised", rec.external_id,
+                                                                            version.content_sha256[:16]),
                                     kind="text_version", doc=doc, subject=rec.external_id,
-                                    headline=f"Text of {rec.external_id} was republished with changes",
+                                    headline=analyzer.headline("text_revised", doc=rec.external_id),
                                     detail={"url": rec.url, "republished": True}, change_date=rec.date,
                                     from_version=previous_id, to_version=version.id,
                                     bill_id=rec.parent[1] if rec.parent else None))
@@ -371,17 +377,6 @@ def _facts(rec: DocumentRecord) -> dict:
         facts["relevance"] = float(m.get("relevance", 1.0))
         facts["duplicate"] = bool(m.get("duplicate", False))
     return facts
-
-
-def _headline(kind: str, rec: DocumentRecord) -> str:
-    return {
-        "fr_document": f"New Federal Register {rec.meta.get('type', 'document').lower()} {rec.external_id}: {rec.title}",
-        "public_inspection": f"On public inspection ({rec.meta.get('type', 'document')}) {rec.external_id}: {rec.title}",
-        "press_release": f"BIS press release: {rec.title}",
-        "news": f"News: {rec.title}",
-        "crec_mention": f"Congressional Record: {rec.title}",
-        "text_version": f"New text version {rec.external_id}: {rec.meta.get('stage') or rec.title}",
-    }.get(kind, rec.title)
 
 
 def _doc_dict(doc: Document, v: DocumentVersion | None) -> dict:
