@@ -129,17 +129,17 @@ class TestOffline:
                 "action": "Final rule.", "abstract": "BIS revises the policy. It applies to chips.",
                 "comments_close_on": "2026-03-16"}
         fr = offline.summarize_fr(meta)
-        assert fr[0].text == ('Industry and Security Bureau: Rule "Revision to License Review Policy", '
-                              "published 2026-01-15")
-        assert [b.text for b in fr[1:]] == ["Action: Final rule.", "Summary: BIS revises the policy. It applies "
-                                            "to chips.", "Comments close 2026-03-16"]
+        assert [b.text for b in fr] == ["Rule from Industry and Security Bureau, published 2026-01-15 — Final rule",
+                                        "BIS revises the policy. It applies to chips.",
+                                        "Dates: comments close 2026-03-16"]
+        assert not any(meta["title"] in b.text for b in fr)       # the headline carries the title
         assert all(b.cites == ["2026-00789"] for b in fr)
         crs = offline.summarize_crs("This bill authorizes controls. It also requires a report.")
         assert [b.text for b in crs] == ["This bill authorizes controls.", "It also requires a report."]
         news = offline.summarize_news({"id": "n1", "matched": "H.R. 2683", "items": [
             {"title": "House passes remote access bill", "source": "Example News", "date": "2026-01-13"},
             {"title": "Same story", "source": "Other Wire"}]})
-        assert [b.text for b in news] == ['"House passes remote access bill" (Example News, 2026-01-13)',
+        assert [b.text for b in news] == ["Reported by Example News, 2026-01-13",
                                           "Matched watch item: H.R. 2683", "Also reported by: Other Wire"]
 
 
@@ -150,7 +150,7 @@ def test_offline_summarizer_is_the_default_and_is_cached(flag_diff, store):
     first = s.summarize_diff(flag_diff, CONTEXT, change_ids=[7])
     assert (first.produced_by, first.model, first.cached) == ("offline", "offline", False)
     assert first.text.startswith('• Sec. 2(1), definition of "remote access": adds')
-    assert store.saved[0]["change_ids"] == [7] and store.saved[0]["key"][1:] == ("offline/v1", "offline")
+    assert store.saved[0]["change_ids"] == [7] and store.saved[0]["key"][1:] == (f"offline/v{offline.VERSION}", "offline")
     again = s.summarize_diff(flag_diff, CONTEXT, change_ids=[8])
     assert again.cached and again.text == first.text and len(store.rows) == 1
     assert [b.text for b in again.bullets] == [b.text for b in first.bullets]
@@ -240,7 +240,7 @@ class TestLLMPath:
         assert len(llm_fake.requests) == 1
         assert store.calls[0]["ok"] is False and store.calls[0]["error"]
         # kept under the offline key, so a later run asks the LLM again
-        assert store.saved[0]["key"][1:] == ("offline/v1", "offline")
+        assert store.saved[0]["key"][1:] == (f"offline/v{offline.VERSION}", "offline")
         llm_fake.queue(good_reply())
         later = Summarizer(llm(llm_fake), store).summarize_diff(flag_diff, CONTEXT, change_ids=[3])
         assert later.produced_by == "llm" and len(llm_fake.requests) == 2

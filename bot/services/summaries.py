@@ -60,8 +60,8 @@ def summarize_change(ctx: Context, change: ChangeInfo):
         version = repo.document_by_id(change.document_id)
     if version is None:
         return None
-    meta = {**(version.get("meta") or {}), "document_number": version["external_id"],
-            "title": version["title"], "url": version["url"]}
+    meta = {**(version.get("meta") or {}), **_from_content(change.kind, version.get("content")),
+            "document_number": version["external_id"], "title": version["title"], "url": version["url"]}
     if change.kind == "summary":
         meta["id"] = f"CRS summary of {change.bill_id}"
         meta["document_number"] = meta["id"]
@@ -76,3 +76,23 @@ def summarize_versions(ctx: Context, old: dict, new: dict, change_ids=()):
                "new_version": new["external_id"], "old_stage": old_text.stage, "new_stage": new_text.stage,
                "old_date": old_text.date, "new_date": new_text.date}
     return ctx.summarizer.summarize_diff(diff, context, change_ids=change_ids)
+
+
+_FR_CONTENT = ("abstract", "action", "dates")
+
+
+def _from_content(kind: str, content) -> dict:
+    """What the stored record says beyond its meta: agency names (the meta keeps slugs), the FR
+    abstract, action and dates, a news feed's description."""
+    if not isinstance(content, dict):
+        return {}
+    out = {}
+    if kind in ("fr_document", "fr_updated", "public_inspection"):
+        names = [a.get("name") or a.get("raw_name") for a in content.get("agencies") or [] if isinstance(a, dict)]
+        names = [n for n in names if n] or [n for n in content.get("agency_names") or [] if n]
+        if names:
+            out["agencies"] = names
+        out.update({k: content[k] for k in _FR_CONTENT if content.get(k)})
+    elif kind == "news" and content.get("summary"):
+        out["description"] = content["summary"]
+    return out
