@@ -25,6 +25,7 @@ from bot.services.digest import render_text as render_digest
 from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
 from bot.services.health import render_status
+from bot.slack.escape import sanitize
 from scrapers.ids import ordinal
 
 
@@ -34,9 +35,9 @@ def _d(v) -> str:
 
 def render_card(card: BillCard) -> str:
     """The status card as terminal text. Contains a ``Stage: NAME`` line (the contract)."""
-    lines = [f"{card.display} — {card.short_title or card.title}"]
+    lines = [f"{card.display} — {sanitize(card.short_title or card.title, oneline=True)}"]
     if card.short_title and card.title != card.short_title:
-        lines += textwrap.wrap(card.title, 100, initial_indent="  ", subsequent_indent="  ")
+        lines += textwrap.wrap(sanitize(card.title, oneline=True), 100, initial_indent="  ", subsequent_indent="  ")
     sp = card.sponsor
     if sp:
         lines.append(f"Sponsor: {sp.get('name', '')}" + (f" (introduced {_d(card.introduced)})"
@@ -69,7 +70,7 @@ def render_card(card: BillCard) -> str:
         lines += textwrap.wrap(card.crs_summary, 100, initial_indent="  ", subsequent_indent="  ")[:8]
     lc = card.last_change
     if lc:
-        lines.append(f"Last change ({_d(lc.date)}): {lc.headline}")
+        lines.append(f"Last change ({_d(lc.date)}): {sanitize(lc.headline, oneline=True)}")
         if lc.summary:
             lines += ["  " + ln for ln in lc.summary.splitlines()]
     lines.append(f"Links: {card.links.congress_gov}")
@@ -79,7 +80,7 @@ def render_card(card: BillCard) -> str:
 
 def render_doc_card(card: DocCard) -> str:
     """The Federal Register document card as terminal text."""
-    lines = [f"FR Doc. {card.number} — {card.title}"]
+    lines = [f"FR Doc. {card.number} — {sanitize(card.title, oneline=True)}"]
     lines.append(f"Type: {card.type or 'unknown'}" + (f" ({card.action.rstrip('.')})" if card.action else ""))
     if card.agencies:
         lines.append("Agencies: " + "; ".join(a.name for a in card.agencies))
@@ -114,7 +115,13 @@ def render_doc_card(card: DocCard) -> str:
 # ---- the command table's results as terminal text ------------------------------------------------
 
 def render(value, *, front: str = "cli") -> str:
-    """Any shared command's result as text for the terminal (``legiswatch …`` and ``chat``)."""
+    """Any shared command's result as text for the terminal (``legiswatch …`` and ``chat``), with
+    every control, bidi and zero-width character removed (an ESC from a feed never reaches the
+    terminal)."""
+    return sanitize(_render(value, front=front))
+
+
+def _render(value, *, front: str) -> str:
     if isinstance(value, BillCards):
         return "\n\n".join(render_card(c) for c in value.cards)
     if isinstance(value, DocCard):
@@ -147,7 +154,7 @@ def render_bill_matches(found: BillMatches) -> str:
     lines = [f"{found.total} stored bills match “{found.query}”"
              + (f" (the first {len(found.matches)} shown)" if found.total > len(found.matches) else "") + ":"]
     for m in found.matches:
-        title = m["short_title"] or m["title"] or ""
+        title = sanitize(m["short_title"] or m["title"] or "", oneline=True)
         title = title if len(title) <= 70 else title[:69] + "…"
         lines.append(f"  {m['id']:<14} {ordinal(m['congress']):<6} {title:<70}  {m['stage'] or '—'}")
     lines.append("Show one with: bill ID")

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.services.context import Context
 from bot.services.digest import Digest, digest_from_dict, queue_digest, render_text
 from bot.services.outbox import ALERT, DIGEST, outbox_lease, parts_of
+from bot.slack.escape import sanitize
 from bot.slack.outbox import post_pending
 from storage.repo.base import utcnow
 
@@ -50,15 +51,15 @@ def _d(v) -> str:
 
 
 def render_alert(change, summary: dict | None) -> str:
-    head = f"[{change.materiality.upper()}] {change.headline}"
+    head = f"[{change.materiality.upper()}] {sanitize(change.headline, oneline=True)}"
     if change.change_date:
         head += f" ({_d(change.change_date)})"
     out = [head]
     if summary and summary.get("text"):
-        out += ["  " + ln for ln in summary["text"].splitlines()]
+        out += ["  " + ln for ln in sanitize(summary["text"]).splitlines()]
     url = change.detail.get("url")
     if url:
-        out.append(f"  {url}")
+        out.append(f"  {sanitize(url, oneline=True)}")
     return "\n".join(out)
 
 
@@ -84,7 +85,7 @@ def print_pending(ctx: Context, out: TextIO) -> int:
         if d["target"] != "console" or not repo.claim_delivery(d["id"]):
             continue
         for p in parts_of(d):
-            print(console_text(repo, p), file=out)
+            print(sanitize(console_text(repo, p)), file=out)
         repo.delivery_sent([d["id"]])
         n += 1
     return n

@@ -16,7 +16,7 @@ from bot.services.card import BillCard
 from bot.services.digest import DEADLINE_DAYS, deadline_label, footer, summary_lines
 from bot.services.doc_card import DocCard
 from bot.services.ended import ended_line
-from bot.slack.escape import clip, cut_mrkdwn, escape_mrkdwn, link, plain
+from bot.slack.escape import clip, code, code_block, cut_mrkdwn, escape_mrkdwn, link, plain
 from scrapers.ids import ordinal
 
 MAX_BLOCKS = 50
@@ -56,7 +56,7 @@ def divider() -> dict:
 
 def message(fallback: str, blocks: list[dict]) -> dict:
     """A message: escaped plain ``text`` fallback (always present) plus blocks."""
-    return {"text": cut_mrkdwn(escape_mrkdwn(fallback) or " ", FALLBACK_MAX), "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": cut_mrkdwn(escape_mrkdwn(fallback, oneline=True) or " ", FALLBACK_MAX), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def block_chars(block: dict) -> int:
@@ -111,7 +111,7 @@ def status_card(card: BillCard) -> dict:
     blocks = [header(f"{card.display} — {name}")]
     lines = []
     if card.short_title and card.title and card.title != card.short_title:
-        lines.append(f"_{escape_mrkdwn(clip(card.title, 600))}_")
+        lines.append(f"_{escape_mrkdwn(clip(card.title, 600), oneline=True)}_")
     sp = card.sponsor or {}
     if sp.get("name"):
         who = escape_mrkdwn(sp["name"])
@@ -146,12 +146,12 @@ def status_card(card: BillCard) -> dict:
                 for t in card.text_versions[-8:]]
         blocks.append(section("*Text versions:*\n" + "\n".join(rows)))
     if card.related:
-        rows = [f"`{escape_mrkdwn(r.id)}` {escape_mrkdwn(clip(r.title, 120))} ({escape_mrkdwn(r.relationship)})"
+        rows = [f"`{escape_mrkdwn(r.id)}` {escape_mrkdwn(clip(r.title, 120), oneline=True)} ({escape_mrkdwn(r.relationship)})"
                 for r in card.related[:6]]
         blocks.append(section("*Related:*\n" + "\n".join(rows)))
     lc = card.last_change
     if lc:
-        text = f"*Last change* ({_d(lc.date)}): {escape_mrkdwn(clip(lc.headline, 400))}"
+        text = f"*Last change* ({_d(lc.date)}): {escape_mrkdwn(clip(lc.headline, 400), oneline=True)}"
         if lc.summary:
             text += "\n" + quote_lines(lc.summary, 1500)
         blocks.append(section(text))
@@ -206,7 +206,7 @@ def bill_matches(query: str, matches: list[dict], total: int) -> dict:
     """``/bill TITLE WORDS`` with several stored matches: id, Congress, title, stage of each."""
     more = f" (the first {len(matches)} shown)" if total > len(matches) else ""
     rows = [f"• `{escape_mrkdwn(m['id'])}` {ordinal(m['congress'])} · "
-            f"{escape_mrkdwn(clip(m['short_title'] or m['title'] or '', 160))} · _{escape_mrkdwn(m['stage'] or '—')}_"
+            f"{escape_mrkdwn(clip(m['short_title'] or m['title'] or '', 160), oneline=True)} · _{escape_mrkdwn(m['stage'] or '—')}_"
             for m in matches]
     blocks = [section(f"*{total} stored bills match* “{escape_mrkdwn(clip(query, 200))}”{more}:"),
               *_lines_sections("Matches", rows), context("Show one with `/bill ID`.")]
@@ -216,7 +216,7 @@ def bill_matches(query: str, matches: list[dict], total: int) -> dict:
 def alert_item(change, summary: dict | None, *, summary_max: int = ITEM_SUMMARY_MAX) -> str:
     """One alert as mrkdwn: icon, headline, date, summary quote, links."""
     icon = KIND_ICONS.get(change.kind) or ICONS.get(change.materiality, ICONS["normal"])
-    text = f"{icon} *{escape_mrkdwn(clip(change.headline or change.subject, 400))}*"
+    text = f"{icon} *{escape_mrkdwn(clip(change.headline or change.subject, 400), oneline=True)}*"
     if change.change_date:
         text += f" ({_d(change.change_date)})"
     if summary and summary.get("text"):
@@ -253,7 +253,7 @@ def alert_group(items: list[tuple], *, max_items: int = 8) -> dict:
         for n, (change, _) in enumerate(rest):
             url = (change.detail or {}).get("url")
             head = clip(change.headline or change.subject, 100)
-            line = "• " + (link(url, head) if url else escape_mrkdwn(head))
+            line = "• " + (link(url, head) if url else escape_mrkdwn(head, oneline=True))
             if size + len(line) > 2600:
                 lines.append(f"• …and {len(rest) - n} others (see the digest)")
                 break
@@ -274,9 +274,9 @@ def alert_group(items: list[tuple], *, max_items: int = 8) -> dict:
 
 def _digest_item(item) -> str:
     icon = ICONS.get(item.materiality, ICONS["normal"])
-    text = f"{icon} *{escape_mrkdwn(clip(item.headline, 400))}*" + (f" ({_d(item.date)})" if item.date else "")
+    text = f"{icon} *{escape_mrkdwn(clip(item.headline, 400), oneline=True)}*" + (f" ({_d(item.date)})" if item.date else "")
     for also in getattr(item, "also", None) or []:
-        text += f"\n_also:_ {escape_mrkdwn(clip(also, 300))}"
+        text += f"\n_also:_ {escape_mrkdwn(clip(also, 300), oneline=True)}"
     summary = "\n".join(summary_lines(item))
     if summary:
         text += "\n" + quote_lines(summary, ITEM_SUMMARY_MAX)
@@ -312,7 +312,7 @@ def digest_blocks(digest) -> list[dict]:
             lines.append(f"_… and {c['left_out']} earlier_")
         stage = f"Stage: *{escape_mrkdwn(c['stage'])}*" + (f" ({_d(c['stage_date'])})" if c.get("stage_date") else "") \
             if c.get("stage") else ""
-        title = f"{escape_mrkdwn(c['label'])}: where it stands" + (f" — {escape_mrkdwn(clip(c['title'], 200))}"
+        title = f"{escape_mrkdwn(c['label'])}: where it stands" + (f" — {escape_mrkdwn(clip(c['title'], 200), oneline=True)}"
                                                                   if c.get("title") else "")
         blocks += _lines_sections(title, ([stage] if stage else []) + lines)
         if c.get("url"):
@@ -329,7 +329,7 @@ def digest_blocks(digest) -> list[dict]:
                  + (link(d.get("url"), f"{d['document']} {clip(d.get('title'), 200)}")) for d in digest.deadlines]
         blocks += _lines_sections(f"Deadlines in the next {DEADLINE_DAYS} days", lines)
     if digest.new_bills:
-        lines = [f"• {escape_mrkdwn(clip(i.headline, 300))} — watch it? `/watch add {escape_mrkdwn(i.subject)}`"
+        lines = [f"• {escape_mrkdwn(clip(i.headline, 300), oneline=True)} — watch it? `/watch add {code(i.subject)}`"
                  + ("  " + " · ".join(link(x["url"], x["label"]) for x in i.links) if i.links else "")
                  for i in digest.new_bills]
         blocks += _lines_sections("New bills matching watched terms", lines)
@@ -389,7 +389,7 @@ def compare_result(result, *, redline_url: str | None = None, excerpt_chars: int
         blocks.append(section(escape_mrkdwn(clip(summary, 2800))))
     excerpt = result.redline(excerpt_chars) if hasattr(result, "redline") else ""
     if excerpt:
-        body = escape_mrkdwn(clip(excerpt, excerpt_chars)).replace("```", "ʼʼʼ")
+        body = code_block(clip(excerpt, excerpt_chars))
         body = cut_mrkdwn(body, SECTION_MAX - 40)        # escaping grows the text: keep the closing fence
         blocks.append(section(f"*Redline excerpt*\n```{body}```"))
     if redline_url:
@@ -408,9 +408,9 @@ def watch_list(items: list[dict]) -> dict:
     for kind, title in names.items():
         rows = []
         for i in (x for x in items if x["kind"] == kind):
-            label = f" {escape_mrkdwn(clip(i['label'], 120))}" if i.get("label") and i["label"] != i["value"] else ""
+            label = f" {escape_mrkdwn(clip(i['label'], 120), oneline=True)}" if i.get("label") and i["label"] != i["value"] else ""
             where = f" → {channel_ref(i['channel'])}" if i.get("channel") else ""
-            rows.append(f"• `{escape_mrkdwn(clip(i['value'], 300))}`{label}{where}")
+            rows.append(f"• `{code(clip(i['value'], 300))}`{label}{where}")
         if rows:
             blocks += _lines_sections(title, rows)
     blocks.append(context("Change it with `/watch add …` / `/watch remove …` (admins)."))

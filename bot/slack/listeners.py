@@ -20,7 +20,7 @@ from bot.commands.spec import SLACK, Command, Forbidden, HelpRequested
 from bot.services.context import Context
 from bot.slack import blocks as bk
 from bot.slack.commands import SOMETHING_WRONG, forbidden, messages, slack_call
-from bot.slack.escape import clip, escape_mrkdwn
+from bot.slack.escape import clip, code_block
 from scrapers.errors import BadInput, LegiswatchError, NotFound
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ def _reply(respond, msg: dict, *, public: bool = False) -> None:
 
 
 def _help_message(text: str) -> dict:
-    body = clip(text.strip(), 2800).replace("```", "ʼʼʼ")
-    return bk.message(text.strip().splitlines()[0], [bk.section(f"```{escape_mrkdwn(body)}```")])
+    body = clip(text.strip(), 2800)
+    return bk.message(text.strip().splitlines()[0], [bk.section(f"```{code_block(body)}```")])
 
 
 def error_message(ctx: Context, exc: BaseException, usage: str, admins: tuple[str, ...] = ()) -> dict:
