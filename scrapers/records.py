@@ -221,6 +221,8 @@ class Watch:
     feeds: list[str] = field(default_factory=list)        # extra RSS/Atom URLs
     short_titles: dict[str, str] = field(default_factory=dict)   # bill id -> short title (news, CREC)
     known: dict[str, dict] = field(default_factory=dict)  # bill id -> {"update_date", "update_date_including_text", "text_versions": [...codes]}
+    cfr_parts: list[str] = field(default_factory=list)    # CFR parts to read from eCFR: "15/744"
+    cfr_rules: list[dict] = field(default_factory=list)   # FR rules amending them: {"number", "effective_on", "parts"}
 
 
 @dataclass
