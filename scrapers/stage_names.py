@@ -29,6 +29,13 @@ ORDER = (INTRODUCED, IN_COMMITTEE, REPORTED, PASSED_HOUSE, PASSED_SENATE, RESOLV
 BILL_TRACK = (INTRODUCED, IN_COMMITTEE, REPORTED, PASSED_HOUSE, PASSED_SENATE, TO_PRESIDENT, BECAME_LAW)
 RESOLUTION_TRACK = (INTRODUCED, IN_COMMITTEE, REPORTED, AGREED_TO)
 
+
+def bill_track(chamber: str) -> tuple[str, ...]:
+    """BILL_TRACK in the bill's own chamber order: a Senate bill passes the Senate first."""
+    if chamber != "Senate":
+        return BILL_TRACK
+    return tuple({PASSED_HOUSE: PASSED_SENATE, PASSED_SENATE: PASSED_HOUSE}.get(s, s) for s in BILL_TRACK)
+
 # stages that put a bill materially closer to (or out of) law: alerted; the others wait for the digest
 HIGH = frozenset({PASSED_HOUSE, PASSED_SENATE, PASSED_CONGRESS, TO_PRESIDENT, BECAME_LAW, VETOED, RESOLVING,
                   AGREED_TO, FAILED})

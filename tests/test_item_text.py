@@ -5,6 +5,7 @@ substance."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from bot.analysis import offline
@@ -67,3 +68,20 @@ def test_an_added_amendment_quotes_what_it_inserts_not_its_preamble():
     text = " ".join(b.text for b in offline.summarize_diff(diff_bills(old, new)))
     assert 'inserts "or remote access of such items" after "export of items"' in text
     assert "in paragraph (1)— (i)" not in text
+
+
+def test_demo_cards_label_the_crs_summary_and_follow_the_chamber_order(capsys, monkeypatch):
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("LEGISWATCH_DB_URL", "sqlite:///legiswatch-demo.db")
+    assert main(["bill", "s3519-119", "hr2683-119", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cards = {c["id"]: c for c in (out["cards"] if isinstance(out, dict) else out)}
+    senate = [t["stage"] for t in cards["s3519-119"]["track"]]
+    assert senate.index("Passed Senate") < senate.index("Passed House")
+    house = [t["stage"] for t in cards["hr2683-119"]["track"]]
+    assert house.index("Passed House") < house.index("Passed Senate")
+    of = cards["hr2683-119"]["crs_summary_of"]
+    assert of["version"] == "Introduced in House" and of["older_than"]   # the House passed newer text
+    assert main(["bill", "hr2683-119"]) == 0
+    assert "CRS summary of Introduced in House (2025-04-07) — older than the latest text" in capsys.readouterr().out

@@ -66,7 +66,7 @@ def render_card(card: BillCard) -> str:
     if card.related:
         lines.append("Related: " + "; ".join(f"{r.id} ({r.relationship})" for r in card.related))
     if card.crs_summary:
-        lines.append("CRS summary:")
+        lines.append(sanitize(card.crs_label(), oneline=True) + ":")
         lines += textwrap.wrap(card.crs_summary, 100, initial_indent="  ", subsequent_indent="  ")[:8]
     lc = card.last_change
     if lc:

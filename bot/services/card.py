@@ -140,6 +140,9 @@ class BillCard:
     fetched_at: datetime | None
     # the bill's Congress ended without enacting it: {"congress": 118, "date": …, "last_stage": …}
     ended: dict[str, Any] | None = None
+    # which text the CRS summary describes: {"version": "Introduced in House", "date": …,
+    # "older_than": "Engrossed in House" (the latest text, when the summary predates it) or None}
+    crs_summary_of: dict[str, Any] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -158,7 +161,18 @@ class BillCard:
             text_versions=[TextVersionRef(**t) for t in d.get("text_versions") or []],
             related=[RelatedRef(**r) for r in d.get("related") or []], crs_summary=d.get("crs_summary"),
             last_change=LastChange(**lc) if lc else None, votes=[Vote(**v) for v in d.get("votes") or []],
-            links=Links(**d["links"]), as_of=d.get("as_of"), fetched_at=d.get("fetched_at"), ended=d.get("ended"))
+            links=Links(**d["links"]), as_of=d.get("as_of"), fetched_at=d.get("fetched_at"), ended=d.get("ended"),
+            crs_summary_of=d.get("crs_summary_of"))
+
+    def crs_label(self) -> str:
+        """``CRS summary of Introduced in House (2025-04-07) — older than the latest text, …``."""
+        of = self.crs_summary_of or {}
+        if not of.get("version"):
+            return "CRS summary"
+        label = f"CRS summary of {of['version']}" + (f" ({of['date']})" if of.get("date") else "")
+        if of.get("older_than"):
+            label += f" — older than the latest text, {of['older_than']}"
+        return label
 
     def stage_date(self) -> date | None:
         return next((s.date for s in reversed(self.stages) if s.stage == self.stage), None)
@@ -195,7 +209,7 @@ def _card(repo: Repo, bill: BillId, data: dict, today: date) -> BillCard:
     active = [c for c in data["cosponsors"] if not c["withdrawn"]]
     parties = Counter(c["party"] or "?" for c in active)
     reached = {s["stage"]: s["date"] for s in data["stages"]}
-    track = stage_names.RESOLUTION_TRACK if bill.is_resolution else stage_names.BILL_TRACK
+    track = stage_names.RESOLUTION_TRACK if bill.is_resolution else stage_names.bill_track(bill.chamber)
     last = repo.changes(bill_id=str(bill), limit=1, newest_first=True, kinds=["text_version", "stage", "action",
                                                                              "summary", "cosponsors"])
     last_change = None
@@ -225,4 +239,21 @@ def _card(repo: Repo, bill: BillId, data: dict, today: date) -> BillCard:
         votes=[Vote(a["date"], a["text"], a["votes"]) for a in data["actions"] if a["votes"]],
         links=Links(data["url"] or bill.congress_gov_url(),
                     f"https://www.govinfo.gov/app/collection/bills/{bill.congress}"),
-        as_of=data["update_date"] or data["as_of"], fetched_at=data["as_of"])
+        as_of=data["update_date"] or data["as_of"], fetched_at=data["as_of"],
+        crs_summary_of=_crs_version(repo, bill, data) if data["crs_summary"] else None)
+
+
+def _crs_version(repo: Repo, bill: BillId, data: dict) -> dict[str, Any] | None:
+    """Which version the stored CRS summary describes, and the latest text when it is newer."""
+    summaries = [d for d in repo.documents("summary", children_of=("bill", str(bill))) if d.get("meta")]
+    if not summaries:
+        return None
+    latest = summaries[-1]
+    of = {"version": latest["meta"].get("action_desc") or latest["meta"].get("version_code"),
+          "date": latest["date"], "older_than": None}
+    texts = [t for t in data["text_versions"] if t.get("date")]
+    if texts and latest["date"]:
+        newest = max(texts, key=lambda t: t["date"])
+        if newest["date"] > latest["date"]:
+            of["older_than"] = f"{newest['name']} ({newest['date']})"
+    return of

@@ -156,7 +156,8 @@ def status_card(card: BillCard) -> dict:
             text += "\n" + quote_lines(lc.summary, 1500)
         blocks.append(section(text))
     elif card.crs_summary:
-        blocks.append(section("*CRS summary:*\n" + quote_lines(card.crs_summary, 900)))
+        blocks.append(section(f"*{escape_mrkdwn(card.crs_label(), oneline=True)}:*\n"
+                              + quote_lines(card.crs_summary, 900)))
     links = card.links
     blocks.append(context(" · ".join(filter(None, [link(links.congress_gov, "Congress.gov") if links.congress_gov else "",
                                                    link(links.govinfo, "govinfo") if links.govinfo else "",
