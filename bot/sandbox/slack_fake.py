@@ -3,7 +3,13 @@
 Point a ``slack_sdk.WebClient(base_url=fake.url)`` (or Bolt's ``App(client=…)``) at it. Every call
 is recorded as a ``SlackCall`` with its parsed body (JSON, form or query). Responses come from a
 per-method script (``script``) first, then from plain defaults: ``auth.test`` names a bot,
-``chat.postMessage`` returns an increasing ``ts``, everything else is ``{"ok": true}``.
+``chat.postMessage`` returns an increasing ``ts`` and keeps the message (with its ``metadata``)
+in its channel's history, which ``conversations.history`` returns as Slack does — newest first,
+``oldest``/``latest`` bounds (exclusive unless ``inclusive``), ``limit`` with ``has_more`` and a
+``next_cursor``, ``metadata`` only with ``include_all_metadata`` — ``conversations.join`` makes the
+bot a member; a channel set with :meth:`SlackFake.not_member` answers ``not_in_channel`` to posts
+and history until joined, one set with :meth:`SlackFake.unreadable` answers ``missing_scope`` to
+history; everything else is ``{"ok": true}``.
 ``response_url`` posts (slash-command follow-ups) are recorded too, as method ``"response_url"``.
 """
 
@@ -85,6 +91,9 @@ class SlackFake(LocalServer):
         self._calls: list[SlackCall] = []
         self._scripts: dict[str, list[ScriptedResponse]] = {}
         self._ts = 0
+        self._history: dict[str, list[dict]] = {}
+        self._outside: set[str] = set()
+        self._unreadable: set[str] = set()
 
     def start(self) -> SlackFake:
         super().start()
@@ -127,6 +136,21 @@ class SlackFake(LocalServer):
                                      f"within {timeout}s; calls seen: {seen}")
             time.sleep(0.01)
 
+    def not_member(self, channel: str) -> None:
+        """The bot is not in ``channel``: posts and history answer ``not_in_channel`` until joined."""
+        with self._lock:
+            self._outside.add(channel)
+
+    def unreadable(self, channel: str) -> None:
+        """``conversations.history`` for ``channel`` answers ``missing_scope`` (no history scope)."""
+        with self._lock:
+            self._unreadable.add(channel)
+
+    def history(self, channel: str) -> list[dict]:
+        """The messages posted to ``channel``, oldest first, with their metadata."""
+        with self._lock:
+            return [dict(m) for m in self._history.get(channel, [])]
+
     def reset(self) -> None:
         """Forget recorded calls and unused scripts."""
         with self._lock:
@@ -153,13 +177,26 @@ class SlackFake(LocalServer):
         if call.method == "auth.test":
             return dict(AUTH_TEST)
         if call.method == "chat.postMessage":
+            if channel in self._outside:
+                return {"ok": False, "error": "not_in_channel"}
             self._ts += 1
-            ts = f"{1700000000 + self._ts}.{self._ts:06d}"
+            ts = f"{int(time.time()) + self._ts}.{self._ts:06d}"
             message = {"type": "message", "text": body.get("text", ""), "ts": ts, "user": "UBOT",
                        "bot_id": "BBOT"}
             if body.get("thread_ts"):
                 message["thread_ts"] = body["thread_ts"]
+            meta = _json_field(body.get("metadata"))
+            if isinstance(meta, dict) and meta.get("event_type"):
+                message["metadata"] = {"event_type": meta["event_type"],
+                                       "event_payload": meta.get("event_payload") or {}}
+            self._history.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if call.method == "conversations.history":
+            return self._read_history(channel, body)
+        if call.method == "conversations.join":
+            self._outside.discard(channel)
+            return {"ok": True, "channel": {"id": channel, "name": "policy", "is_channel": True,
+                                            "is_member": True}}
         if call.method == "chat.update":
             return {"ok": True, "channel": channel, "ts": body.get("ts", ""), "text": body.get("text", "")}
         if call.method == "chat.postEphemeral":
@@ -173,3 +210,37 @@ class SlackFake(LocalServer):
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": f"User {user}",
                                          "tz": "America/New_York", "is_bot": False}}
         return {"ok": True}
+
+    def _read_history(self, channel: str, body: dict) -> dict:
+        if channel in self._unreadable:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:history",
+                    "provided": "chat:write,commands"}
+        if channel in self._outside:
+            return {"ok": False, "error": "not_in_channel"}
+        inclusive = str(body.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or 0) or float("inf")
+        keep_meta = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        try:
+            limit = max(1, min(999, int(body.get("limit") or 100)))
+            start = int(body.get("cursor") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        newest_first = []
+        for m in reversed(self._history.get(channel, [])):
+            ts = float(m["ts"])
+            if (oldest <= ts <= latest) if inclusive else (oldest < ts < latest):
+                newest_first.append({k: v for k, v in m.items() if k != "metadata" or keep_meta})
+        page = newest_first[start:start + limit]
+        more = start + limit < len(newest_first)
+        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+
+def _json_field(value):
+    """A field sent as JSON inside a form (``metadata='{"event_type": …}'``) or as JSON itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value

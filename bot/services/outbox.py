@@ -3,7 +3,10 @@ holds — an ordered list of parts (what to say), each with its own idempotency 
 target only when it is delivered.
 
 A flush holds the ``outbox`` lease; holding it, no other flush is running, so every claim made
-before now is a crashed run's and is released before anything is delivered. Each delivery is
+before now is a crashed run's and is released before anything is delivered. The lease records
+``host:pid:thread``: a holder on this host whose process is gone is known dead and its lease is
+taken over at once; a holder elsewhere holds a short lease (``LEASE_TTL``) that the flush renews
+while it posts (:func:`keep_lease`), so a dead one stalls the outbox for at most that long. Each delivery is
 then claimed before it is delivered and marked sent after, so it goes out once even across
 restarts and with several instances.
 """
@@ -22,7 +25,37 @@ from bot.services.context import Context
 
 log = logging.getLogger(__name__)
 LEASE = "outbox"
-LEASE_TTL = timedelta(minutes=5)
+LEASE_TTL = timedelta(seconds=60)
+_held = threading.local()
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def holder_is_dead(holder: str | None) -> bool:
+    """True when ``holder`` (``host:pid:thread``) is a process on this host that no longer runs."""
+    host, _, rest = (holder or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
+
+
+def keep_lease(ctx: Context) -> None:
+    """Renew the outbox lease this thread holds (called before each post of a flush)."""
+    holder = getattr(_held, "holder", None)
+    if holder:
+        ctx.repo.take_lease(LEASE, holder, LEASE_TTL)
 
 
 @contextmanager
@@ -30,15 +63,20 @@ def outbox_lease(ctx: Context) -> Iterator[bool]:
     """Hold the outbox lease for one flush; yields False (and holds nothing) when another flush
     runs. Stale claims are released once the lease is held."""
     repo = ctx.repo
-    holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    holder = _holder()
     if not repo.take_lease(LEASE, holder, LEASE_TTL):
-        log.info("outbox: another flush holds the lease; skipping")
-        yield False
-        return
+        other = repo.lease_holder(LEASE)
+        if not (holder_is_dead(other) and repo.take_lease_from(LEASE, other, holder, LEASE_TTL)):
+            log.info("outbox: another flush holds the lease; skipping")
+            yield False
+            return
+        log.warning("outbox: the flush holding the lease (%s) died; taking over its deliveries", other)
+    _held.holder = holder
     try:
         repo.release_stale_sending(older_than=timedelta(0))
         yield True
     finally:
+        _held.holder = None
         repo.release_lease(LEASE, holder)
 
 

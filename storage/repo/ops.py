@@ -247,6 +247,20 @@ class OpsMixin:
                           .values(holder=holder, expires_at=now + ttl)).rowcount
             return n > 0
 
+    def lease_holder(self, name: str) -> str | None:
+        """Who holds the lease ``name`` now (expired or not), or None."""
+        with self.tx() as s:
+            row = s.get(Lease, name)
+            return row.holder if row else None
+
+    def take_lease_from(self, name: str, dead_holder: str, holder: str, ttl: timedelta) -> bool:
+        """Take the lease from ``dead_holder`` (known dead), whatever its expiry: only if it still
+        holds it (compare and set), so two takers never both win."""
+        with self.tx() as s:
+            n = s.execute(update(Lease).where(Lease.name == name, Lease.holder == dead_holder)
+                          .values(holder=holder, expires_at=utcnow() + ttl)).rowcount
+            return n > 0
+
     def release_lease(self, name: str, holder: str) -> None:
         with self.tx() as s:
             s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
@@ -296,4 +310,4 @@ def _delivery(d: Delivery) -> dict:
     return {"id": d.id, "target": d.target, "purpose": d.purpose, "ref": d.ref, "change_id": d.change_id,
             "payload": json.loads(d.payload_json), "status": d.status, "attempts": d.attempts,
             "last_error": d.last_error, "not_before": aware(d.not_before), "sent_at": aware(d.sent_at),
-            "slack_ts": d.slack_ts, "created_at": aware(d.created_at)}
+            "slack_ts": d.slack_ts, "created_at": aware(d.created_at), "claimed_at": aware(d.claimed_at)}
