@@ -32,9 +32,12 @@ _FALLBACK_ERRORS = ("SourceRateLimited", "SourceUnavailable")
 
 
 def quota_spent(ctx: Context) -> bool:
-    """Congress.gov's last poll failed on its quota (429) and it is still backing off."""
+    """Congress.gov's last poll failed on its quota — a 429 from the Congress.gov API itself, not
+    from govinfo's text files the same poll fetches — and it is still backing off."""
     st = ctx.repo.source(CONGRESS)
-    return bool(st.consecutive_failures and (st.last_error or "").startswith("SourceRateLimited")
+    error = st.last_error or ""
+    return bool(st.consecutive_failures and error.startswith("SourceRateLimited")
+                and ctx.settings.congress_api_url.rstrip("/") in error
                 and st.next_attempt_at and st.next_attempt_at > ctx.now())
 
 
