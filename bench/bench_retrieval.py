@@ -1,12 +1,20 @@
 """Retrieval benchmark (a script, not a test): questions over 100,000 stored passages on SQLite.
 
     .venv/bin/python bench/bench_retrieval.py [--passages 100000] [--questions 200] [--db PATH]
+        [--bills 1000] [--writer]
 
 Builds a temporary database through the normal ``Repo.record`` path (bill sections, Federal
 Register paragraphs and news items whose shapes and words come from the bundled sandbox data
 and a legislative vocabulary), asks ~200 questions (status, "what does X say about…",
 deadlines, free text, FTS syntax), and prints p50/p95 of retrieval (question understanding +
 search) and of a whole extractive answer. Target: retrieval p95 under 50 ms.
+
+``--bills N`` also stores N bills (short titles "<Word> <Word> … Act") and mixes in questions
+naming them by short title, by initials ("the XYZ Act") and by number without a Congress; every
+question then goes through ``answer(ctx, text, where="slack", thread=…)``, the call the Slack
+listener makes. ``--writer`` runs another thread committing a small write in a loop (its own
+connection, ``BEGIN IMMEDIATE`` each time) and interleaves the questions ABAB: even questions
+with the writer paused, odd ones with it writing; p50/p95 are reported for both halves.
 """
 
 from __future__ import annotations
@@ -14,9 +22,11 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -30,7 +40,7 @@ from bot.services.answers import answer  # noqa: E402
 from bot.services.config import Settings  # noqa: E402
 from bot.services.context import Context  # noqa: E402
 from bot.services.retrieval import retrieve, understand  # noqa: E402
-from scrapers.records import DocumentRecord, Passage  # noqa: E402
+from scrapers.records import BillRecord, DocumentRecord, Passage  # noqa: E402
 from storage.search import search  # noqa: E402
 
 LEGAL = """export control remote access item items foreign person network connection internet cloud computing
@@ -118,6 +128,54 @@ def questions(n: int, vocab: list[str], rng: random.Random, ndocs: int) -> list[
     return [templates[i % len(templates)]() for i in range(n)]
 
 
+def make_bills(n: int, rng: random.Random) -> list[BillRecord]:
+    words = [w.capitalize() for w in LEGAL if w.isalpha() and len(w) > 3]
+    out = []
+    for i in range(1, n + 1):
+        name = " ".join(rng.sample(words, rng.randint(2, 5))) + f" {i} Act"
+        out.append(BillRecord(bill_id=f"s{i}-119", congress=119, type="s", number=i, title=f"A bill about {name}.",
+                              short_title=name, introduced=date(2025, 3, 1), update_date="2025-03-01T00:00:00Z",
+                              actions=[], cosponsors=[], committees=[], text_versions=[]))
+    return out
+
+
+def bill_questions(n: int, bills: list[BillRecord], rng: random.Random) -> list[str]:
+    def initials(b):
+        return "".join(w[0] for w in b.short_title.split()[:-1]) + " Act"
+    templates = [
+        lambda b: f"Where is the {b.short_title}?",
+        lambda b: f"What is the status of the {initials(b)}?",
+        lambda b: f"What does the {b.short_title} say about {rng.choice(LEGAL)}?",
+        lambda b: f"status of S. {b.number}?",
+    ]
+    return [templates[i % len(templates)](rng.choice(bills)) for i in range(n)]
+
+
+class Writer:
+    """Another connection committing a small write in a loop while ``active`` is set."""
+
+    def __init__(self, path: Path) -> None:
+        self.active, self.stop, self.commits = threading.Event(), threading.Event(), 0
+        self.thread = threading.Thread(target=self._run, args=(str(path),), daemon=True)
+        self.thread.start()
+
+    def _run(self, path: str) -> None:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        while not self.stop.is_set():
+            if not self.active.wait(0.05):
+                continue
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO kv (name, value, updated_at) VALUES ('bench-writer', ?, '2026-01-01') "
+                         "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (str(self.commits),))
+            conn.execute("COMMIT")
+            self.commits += 1
+        conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -133,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--db", help="reuse (or create) this SQLite file instead of a temporary one")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--bills", type=int, default=0, help="also store this many bills and ask about them by name")
+    ap.add_argument("--writer", action="store_true", help="interleave questions with another connection writing")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     tmp = tempfile.TemporaryDirectory()
@@ -151,6 +211,15 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - started:.1f} s)")
     ndocs = max(1, ctx.repo.counts()["documents"])
     qs = questions(args.questions, vocab, rng, ndocs)
+    if args.bills:
+        bills = make_bills(args.bills, random.Random(args.seed))
+        if ctx.repo.bill(bills[-1].bill_id) is None:
+            for i in range(0, len(bills), 100):
+                ctx.repo.record(bills[i:i + 100], ctx.analyzer)
+            print(f"stored {len(bills):,} bills")
+        named = bill_questions(args.questions, bills, rng)
+        qs = [q for pair in zip(qs, named, strict=True) for q in pair][:args.questions]
+        return slack_answers(ctx, qs, path, writer=args.writer, tmp=tmp)
     for q in qs[:5]:                                     # warm the page cache
         search(ctx.repo.engine, q)
     raw, retrieval, whole = [], [], []
@@ -172,6 +241,42 @@ def main(argv: list[str] | None = None) -> int:
     report("extractive answer, end to end", whole)
     ok = pct(retrieval, 95) < 50
     print(f"target p95 < 50 ms for retrieval: {'met' if ok else 'NOT met'}")
+    ctx.close()
+    tmp.cleanup()
+    return 0
+
+
+def slack_answers(ctx, qs: list[str], path: Path, *, writer: bool, tmp) -> int:
+    """Every question through ``answer(..., where="slack", thread=...)``, as the Slack listener asks it."""
+    for q in qs[:5]:
+        answer(ctx, q, where="slack", thread="slack:CBENCH:warm")
+    w = Writer(path) if writer else None
+    quiet, busy, understood = [], [], []
+    try:
+        for i, q in enumerate(qs):
+            loud = w is not None and i % 2 == 1
+            if w is not None:
+                (w.active.set if loud else w.active.clear)()
+            t0 = time.perf_counter()
+            understand(ctx, q, thread=f"slack:CBENCH:{i}")
+            t1 = time.perf_counter()
+            answer(ctx, q, where="slack", thread=f"slack:CBENCH:{i}")
+            t2 = time.perf_counter()
+            understood.append((t1 - t0) * 1000)
+            (busy if loud else quiet).append((t2 - t1) * 1000)
+    finally:
+        if w is not None:
+            w.close()
+    counts = ctx.repo.counts()
+    print(f"{len(qs)} questions (half naming stored bills) over {counts['passages']:,} passages and "
+          f"{len(qs)} bills named (SQLite)")
+    report("understand (bill names via the index)", understood)
+    report("answer() as Slack calls it" + (", writer paused" if w else ""), quiet)
+    if w is not None:
+        report("answer() as Slack calls it, writer on", busy)
+        print(f"writer commits during the run: {w.commits:,}")
+    worst = max(pct(quiet, 95), pct(busy, 95) if busy else 0)
+    print(f"target p95 < 50 ms for the answer: {'met' if worst < 50 else 'NOT met'}")
     ctx.close()
     tmp.cleanup()
     return 0

@@ -196,3 +196,25 @@ def find_bill_ids(text: str, *, congress: int | None = None, today: date | None 
         if bid not in found:
             found.append(bid)
     return found
+
+
+_NAME_SKIP = ("of", "the", "and", "for", "to", "on", "in")
+
+
+def name_words(text: str) -> list[str]:
+    """The lower-case words of ``text`` (letters and digits; everything else separates words)."""
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split()
+
+
+def title_keys(short_title: str) -> list[str]:
+    """Normalized keys a question may use for a short title: the title itself (six characters or
+    more) and, for a title of three or more words ending in "Act", its initials ("ras act", "rasa").
+    Stored per bill (``bill_names``) so a question finds bills by name through an index."""
+    words = name_words(short_title)
+    keys = [" ".join(words)] if len(" ".join(words)) >= 6 else []
+    if len(words) >= 3 and words[-1] == "act":
+        initials = "".join(w[0] for w in words[:-1] if w not in _NAME_SKIP)
+        if len(initials) >= 2:
+            keys += [f"{initials} act", f"{initials}a"]
+    return keys
+

@@ -117,6 +117,17 @@ class Bill(SQLModel, table=True):
     document_id: int | None = Field(default=None, foreign_key="documents.id")
 
 
+class BillName(SQLModel, table=True):
+    """The names a question may call a bill by (``scrapers.ids.title_keys`` of its short title, and
+    the whole normalized short title as ``whole``): questions and cards find bills by name through
+    this index instead of loading every bill."""
+    __tablename__ = "bill_names"
+    key: str = Field(primary_key=True, max_length=512)
+    bill_id: str = Field(primary_key=True, foreign_key="bills.id", index=True, max_length=32)
+    words: int = Field(default=1, index=True)       # how many words the key has (the longest run asked)
+    whole: bool = False                             # the whole short title (not an initials key)
+
+
 class BillAction(SQLModel, table=True):
     __tablename__ = "bill_actions"
     __table_args__ = (UniqueConstraint("bill_id", "action_key", name="uq_bill_actions_bill_key"),)
@@ -343,3 +354,4 @@ class AnswerLog(SQLModel, table=True):
 
 
 Index("ix_changes_kind_date", Change.kind, Change.change_date)
+Index("ix_bills_type_number", Bill.type, Bill.number)

@@ -74,15 +74,11 @@ def clean_question(text: str) -> str:
     return " ".join(text.split())[:MAX_QUESTION]
 
 
-def bills_named(ctx: Context, text: str, *, stored: list[dict] | None = None, congress: int | None = None,
-                chamber: str | None = None) -> list[str]:
+def bills_named(ctx: Context, text: str, *, congress: int | None = None, chamber: str | None = None) -> list[str]:
     """Stored bills the text names by short title or its abbreviation ("RAS Act"): in the Congress
-    named, if any; the chamber's bill first when one is named; then newest Congress, furthest stage."""
-    low = words.normalized(text)
-    found = []
-    for b in ctx.repo.bills() if stored is None else stored:
-        if any(f" {key} " in low for key in words.title_keys(b.get("short_title") or "")):
-            found.append(b)
+    named, if any; the chamber's bill first when one is named; then newest Congress, furthest stage.
+    Found through the ``bill_names`` index (``Repo.bills_by_name``), never a scan of every bill."""
+    found = ctx.repo.bills_by_name(text)
     if congress is not None and any(b.get("congress") == congress for b in found):
         found = [b for b in found if b.get("congress") == congress]
     rank = {s: i for i, s in enumerate(STAGE_ORDER)}
@@ -94,16 +90,14 @@ def bills_named(ctx: Context, text: str, *, stored: list[dict] | None = None, co
     return [b["id"] for b in found]
 
 
-def resolve_bills(ctx: Context, text: str, stored: list[dict]) -> tuple[list[str], str]:
+def resolve_bills(ctx: Context, text: str) -> tuple[list[str], str]:
     """The bill ids ``text`` names; a number written without a Congress that is stored only in
-    another Congress is that stored bill, and the note says so."""
-    have: dict[tuple[str, int], list[int]] = {}
-    for b in stored:
-        m = re.match(r"([a-z]+)(\d+)-(\d+)$", b["id"])
-        if m:
-            have.setdefault((m.group(1), int(m.group(2))), []).append(int(m.group(3)))
+    another Congress is that stored bill, and the note says so. The Congresses each number is stored
+    in come from one indexed query (``Repo.bill_congresses``), never a scan of every bill."""
+    refs = words.bill_refs(text, ctx.today())
+    have = ctx.repo.bill_congresses([(r.bill.type, r.bill.number) for r in refs if not r.explicit])
     ids, notes = [], []
-    for ref in words.bill_refs(text, ctx.today()):
+    for ref in refs:
         bill = ref.bill
         congresses = sorted(have.get((bill.type, bill.number), []), reverse=True)
         if not ref.explicit and congresses and bill.congress not in congresses:
@@ -140,11 +134,10 @@ def understand(ctx: Context, question: str, *, thread: str | None = None) -> Que
     text = clean_question(question)
     q = Question(text=text)
     today = ctx.today()
-    stored = ctx.repo.bills()
     senate, house = bool(_SENATE.search(text)), bool(_HOUSE.search(text))
     q.chamber = "Senate" if senate and not house else "House" if house and not senate else None
-    ids, q.note = resolve_bills(ctx, text, stored)
-    for name_id in bills_named(ctx, text, stored=stored, congress=words.congress_asked(text, today),
+    ids, q.note = resolve_bills(ctx, text)
+    for name_id in bills_named(ctx, text, congress=words.congress_asked(text, today),
                                chamber=q.chamber):
         if name_id not in ids:
             ids.append(name_id)

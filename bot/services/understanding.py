@@ -103,18 +103,6 @@ def bill_refs(text: str, today: date) -> list[BillRef]:
     return out
 
 
-def title_keys(short_title: str) -> list[str]:
-    """Normalized keys a question may use for a short title: the title itself and, for a title
-    of three or more words ending in "Act", its initials ("ras act", "rasa")."""
-    words = re.sub(r"[^a-z0-9]+", " ", (short_title or "").lower()).split()
-    keys = [" ".join(words)] if len(" ".join(words)) >= 6 else []
-    if len(words) >= 3 and words[-1] == "act":
-        initials = "".join(w[0] for w in words[:-1] if w not in ("of", "the", "and", "for", "to", "on", "in"))
-        if len(initials) >= 2:
-            keys += [f"{initials} act", f"{initials}a"]
-    return keys
-
-
 def normalized(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
 

@@ -5,7 +5,7 @@ network call. Writes are idempotent: natural unique keys + ``ON CONFLICT DO NOTH
 retried poll, a re-delivered Slack event or a crashed run never duplicates a row.
 
 The class is assembled from one mixin per area so each module stays small:
-``documents`` (documents, versions, passages, changes), ``bills`` (typed bill tables, stages),
+``documents`` (documents, versions, passages, changes), ``bills`` (typed bill tables, stages), ``names`` (bills found by name through ``bill_names``),
 ``ops`` (sources, watchlist, outbox, Slack events, job runs, leases, key/values),
 ``summaries`` (summary cache, LLM call log, answer log).
 """
@@ -18,13 +18,14 @@ from storage.db import ensure_migrated, make_engine
 from storage.repo.base import ChangeInfo, RepoBase, SourceState
 from storage.repo.bills import BillsMixin
 from storage.repo.documents import DocumentsMixin
+from storage.repo.names import NamesMixin
 from storage.repo.ops import OpsMixin
 from storage.repo.summaries import SummariesMixin
 
 __all__ = ["Repo", "ChangeInfo", "SourceState", "open_repo"]
 
 
-class Repo(DocumentsMixin, BillsMixin, OpsMixin, SummariesMixin, RepoBase):
+class Repo(DocumentsMixin, NamesMixin, BillsMixin, OpsMixin, SummariesMixin, RepoBase):
     """All reads and writes of legiswatch's database."""
 
 

@@ -70,6 +70,7 @@ class BillsMixin:
         bill.document_id = doc.id
         s.add(bill)
         s.flush()
+        self._record_names(s, bill)
         bid = rec.bill_id
         if rec.actions is not None:
             out += self._record_actions(s, bill, doc, rec.actions, analyzer)
@@ -264,14 +265,6 @@ class BillsMixin:
         with self.tx() as s:
             return [{"id": b.id, "title": b.title, "short_title": b.short_title, "stage": b.stage,
                      "congress": b.congress} for b in s.exec(select(Bill).order_by(Bill.id))]
-
-    def bills_by_short_title(self, short_title: str) -> list[str]:
-        if not short_title:
-            return []
-        with self.tx() as s:
-            rows = s.exec(select(Bill.id, Bill.short_title)).all()
-            want = short_title.strip().lower()
-            return [bid for bid, st in rows if st and st.strip().lower() == want]
 
     def bills_by_title(self, words: list[str], *, limit: int = 20) -> tuple[list[dict], int]:
         """Stored bills whose title or short title contains every word (case-insensitive), newest
