@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
@@ -17,6 +19,7 @@ from bot.services.context import Context
 from bot.slack import ask, listeners
 
 log = logging.getLogger(__name__)
+RECENT_EVENTS = 10_000      # event ids remembered in memory (Slack retries within minutes)
 
 
 def make_client(ctx: Context) -> WebClient:
@@ -33,29 +36,48 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
 
     ``client`` defaults to :func:`make_client`; ``token_verification`` (``auth.test`` at start)
     can be turned off for offline tools; ``listener_executor`` runs the listeners (a pool of 8
-    threads by default). Events API deliveries are deduplicated by ``event_id``
-    in the database, so Slack's retries and duplicate deliveries are answered 200 and dropped."""
+    threads by default). Events API deliveries are deduplicated by ``event_id`` (in memory and in
+    the database), so Slack's retries and duplicate deliveries are answered 200 and dropped; the
+    ack never writes (the id is recorded in the listener pool), so it never waits behind a poll."""
     client = client or make_client(ctx)
     secret = ctx.settings.slack_signing_secret
     _ = ctx.repo   # open (and migrate) the database now, on this thread, not inside a listener
+    pool = listener_executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
     app = App(client=client, signing_secret=secret or None, process_before_response=False,
               token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
               ignoring_self_events_enabled=True, logger=logging.getLogger("bot.slack.bolt"),
-              listener_executor=listener_executor or ThreadPoolExecutor(max_workers=8,
-                                                                        thread_name_prefix="slack-listener"))
+              listener_executor=pool)
+    recent: OrderedDict[str, None] = OrderedDict()     # event ids this process has taken (retries in flight)
+    guard = threading.Lock()
+
+    def remember(event_id: str) -> None:
+        try:
+            ctx.repo.first_time_event(event_id)     # in the listener pool: may wait for a poll's write, after the ack
+        except Exception:  # noqa: BLE001 — the id stays known to this process
+            log.exception("could not record Slack event %s", event_id)
 
     @app.middleware
     def dedupe_events(body, next):  # noqa: A002 — Bolt passes ``next`` by this name
+        # Ack first: nothing here writes. A retry is dropped when this process has taken the id or
+        # the database has it (a deferred read: never behind a writer's lock); the id is recorded in
+        # the listener pool. Acting is claimed once more where it matters (an answer's ``ask:`` key).
         event_id = body.get("event_id") if isinstance(body, dict) else None
         if event_id:
-            try:
-                first = ctx.repo.first_time_event(str(event_id))
-            except Exception:  # noqa: BLE001 — a database hiccup must not drop the event
-                log.exception("event dedupe failed for %s; handling it anyway", event_id)
-                first = True
-            if not first:
+            event_id = str(event_id)[:128]
+            with guard:
+                duplicate = event_id in recent
+                recent[event_id] = None
+                while len(recent) > RECENT_EVENTS:
+                    recent.popitem(last=False)
+            if not duplicate:
+                try:
+                    duplicate = ctx.repo.event_seen(event_id)
+                except Exception:  # noqa: BLE001 — a database hiccup must not drop the event
+                    log.exception("event dedupe failed for %s; handling it anyway", event_id)
+            if duplicate:
                 log.info("duplicate delivery of event %s dropped", event_id)
                 return BoltResponse(status=200, body="")
+            pool.submit(remember, event_id)
         return next()
 
     @app.error

@@ -7,8 +7,9 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, text, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from storage.db import reader
 from storage.models import (
     Change,
     Delivery,
@@ -201,6 +202,12 @@ class OpsMixin:
             return [_delivery(d) for d in s.exec(q)]
 
     # ---- Slack event dedupe ----------------------------------------------------------------
+    def event_seen(self, event_id: str) -> bool:
+        """Whether an event id is already recorded: a read only (deferred on SQLite), so the Slack
+        ack never waits behind a poll's write transaction."""
+        with Session(reader(self.engine)) as s, s.begin():
+            return s.exec(select(SlackEvent.event_id).where(SlackEvent.event_id == event_id[:128])).first() is not None
+
     def first_time_event(self, event_id: str) -> bool:
         """True the first time an event id is seen (retries and duplicate deliveries: False)."""
         with self.tx() as s:
