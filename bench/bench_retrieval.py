@@ -13,7 +13,7 @@ search) and of a whole extractive answer. Target: retrieval p95 under 50 ms.
 naming them by short title, by initials ("the XYZ Act") and by number without a Congress; every
 question then goes through ``answer(ctx, text, where="slack", thread=…)``, the call the Slack
 listener makes. ``--writer`` runs another thread committing a small write in a loop (its own
-connection, ``BEGIN IMMEDIATE`` each time) and interleaves the questions ABAB: even questions
+connection, ``BEGIN IMMEDIATE`` each time, 10 ms between commits) and interleaves the questions ABAB: even questions
 with the writer paused, odd ones with it writing; p50/p95 are reported for both halves.
 """
 
@@ -169,6 +169,7 @@ class Writer:
                          "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (str(self.commits),))
             conn.execute("COMMIT")
             self.commits += 1
+            self.stop.wait(0.01)     # a poll between commits fetches; a loop with no gap starves every other writer
         conn.close()
 
     def close(self) -> None:
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stored {len(bills):,} bills")
         named = bill_questions(args.questions, bills, rng)
         qs = [q for pair in zip(qs, named, strict=True) for q in pair][:args.questions]
-        return slack_answers(ctx, qs, path, writer=args.writer, tmp=tmp)
+        return slack_answers(ctx, qs, path, writer=args.writer, tmp=tmp, bills=len(bills))
     for q in qs[:5]:                                     # warm the page cache
         search(ctx.repo.engine, q)
     raw, retrieval, whole = [], [], []
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def slack_answers(ctx, qs: list[str], path: Path, *, writer: bool, tmp) -> int:
+def slack_answers(ctx, qs: list[str], path: Path, *, writer: bool, tmp, bills: int) -> int:
     """Every question through ``answer(..., where="slack", thread=...)``, as the Slack listener asks it."""
     for q in qs[:5]:
         answer(ctx, q, where="slack", thread="slack:CBENCH:warm")
@@ -269,7 +270,7 @@ def slack_answers(ctx, qs: list[str], path: Path, *, writer: bool, tmp) -> int:
             w.close()
     counts = ctx.repo.counts()
     print(f"{len(qs)} questions (half naming stored bills) over {counts['passages']:,} passages and "
-          f"{len(qs)} bills named (SQLite)")
+          f"{bills:,} bills (SQLite)")
     report("understand (bill names via the index)", understood)
     report("answer() as Slack calls it" + (", writer paused" if w else ""), quiet)
     if w is not None:
