@@ -23,13 +23,13 @@ BILL = Command(
     (Arg("ids", "bill ids in any accepted form: H.R. 2683, hr2683-119, S. 3519 118th (several allowed), "
              "or two or more title words: \"Remote Access Security Act\"",
          options={"nargs": "+", "metavar": "ID"}), JSON),
-    run="bot.commands.handlers:bill", check="bot.commands.handlers:check_bill", public=True,
+    run="bot.commands.bill:bill", check="bot.commands.bill:check_bill", public=True,
     examples=("bill hr2683-119", "bill H.R. 2683 S. 3519", 'bill "Remote Access Security Act"', "bill hr2683-119 --json"))
 
 DOC = Command(
     "doc", "the card of a Federal Register document: citation, RIN, docket, CFR parts, dates, versions",
     (Arg("number", "the document number, e.g. 2026-00789", options={"metavar": "NUMBER"}), JSON),
-    run="bot.commands.handlers:doc", check="bot.commands.handlers:check_doc", public=True,
+    run="bot.commands.doc:doc", check="bot.commands.doc:check_doc", public=True,
     examples=("doc 2026-00789", "doc 2026-01234 --json"),
     exit_codes="0 done; 1 not stored; 2 not a document number")
 
@@ -37,17 +37,17 @@ WATCH = Command(
     "watch", "the watchlist: what legiswatch follows", default="list",
     aliases={"ls": "list", "rm": "remove"},
     subcommands=(
-        Command("list", "every watched bill, term, agency and feed", run="bot.commands.handlers:watch_list"),
+        Command("list", "every watched bill, term, agency and feed", run="bot.commands.watch:watch_list"),
         Command("add", "watch a bill (checked on Congress.gov, its title shown), a term (any case), an agency "
                        "(checked against the Federal Register's list) or a feed (Slack: admins)", WATCH_TARGET,
-                run="bot.commands.handlers:watch_add",
+                run="bot.commands.watch:watch_add",
                 examples=("watch add H.R. 2683", 'watch add --term "export controls"',
                           "watch add --agency industry-and-security-bureau")),
         Command("remove", "stop watching an item (Slack: admins)", WATCH_TARGET,
-                run="bot.commands.handlers:watch_remove"),
+                run="bot.commands.watch:watch_remove"),
         Command("import", "add every item of a TOML watchlist file", (Arg("file", "the TOML file", options={"metavar": "FILE"}),),
-                run="bot.commands.handlers:watch_import", fronts=frozenset({CLI})),
-        Command("export", "print the watchlist as TOML", run="bot.commands.handlers:watch_export",
+                run="bot.commands.watch:watch_import", fronts=frozenset({CLI})),
+        Command("export", "print the watchlist as TOML", run="bot.commands.watch:watch_export",
                 fronts=frozenset({CLI})),
     ))
 
@@ -60,7 +60,7 @@ COMPARE = Command(
      JSON,
      Arg("html", "also write the full redline as HTML to FILE", ("--html",), {"metavar": "FILE"},
          fronts=frozenset({CLI}))),
-    run="bot.commands.handlers:compare", public=True, filler=frozenset({"vs", "vs.", "versus", "to", "and"}),
+    run="bot.commands.compare:compare", public=True, filler=frozenset({"vs", "vs.", "versus", "to", "and"}),
     examples=("compare hr2683-119-ih hr2683-119-eh", "compare hr8152-118 hr2683-119",
               "compare BILLS-118s4802rs.xml BILLS-118s4802es.xml"))
 
@@ -70,18 +70,18 @@ DIGEST = Command(
      Arg("post", "queue it for the digest channel and deliver it now (Slack: admins)", ("--post",),
          {"action": "store_true"}, fronts=frozenset({CLI, SLACK})),
      JSON),
-    run="bot.commands.handlers:digest", aliases={"post": "--post"},
+    run="bot.commands.digest:digest", aliases={"post": "--post"},
     examples=("digest", "digest --since 2026-01-01", "digest --post"))
 
 ASK = Command(
     "ask", "answer a question from the stored record, with numbered citations",
     (Arg("question", "the question, in plain words", options={"nargs": "+", "metavar": "QUESTION"}), JSON),
-    run="bot.commands.handlers:ask", check="bot.commands.handlers:check_ask", raw=True,
+    run="bot.commands.ask:ask", check="bot.commands.ask:check_ask", raw=True,
     examples=('ask "What is the status of H.R. 2683?"', 'ask "When do comments close on 2026-01234?"'))
 
 STATUS = Command(
     "status", "health of sources and jobs: last success, failures, next runs",
-    (JSON,), run="bot.commands.handlers:status", fronts=frozenset({CLI, CHAT}),
+    (JSON,), run="bot.commands.status:status", fronts=frozenset({CLI, CHAT}),
     exit_codes="0 healthy; 1 a source has failed for longer than LEGISWATCH_SOURCE_ALERT_AFTER_MIN")
 
 TEXT = Command(
