@@ -60,7 +60,7 @@ class TestJobs:
         jobs = {j.id: j for j in scheduler.get_jobs()}
         assert set(jobs) == set(JOB_IDS)
         assert {"poll:congress", "poll:federal_register", "poll:public_inspection", "poll:bis", "poll:news",
-                "summaries", "reminders", "outbox", "health", "digest"} == set(jobs)
+                "poll:ecfr", "summaries", "reminders", "outbox", "health", "digest"} == set(jobs)
         assert str(scheduler.timezone) == "America/New_York"
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
@@ -150,9 +150,9 @@ class TestCatchUp:
     def test_overdue_sources(self, db_url):
         now = datetime.now(UTC)
         ctx = Context(settings=Settings(db_url=db_url, congress_api_key="k"), now_override=now + timedelta(minutes=45))
-        assert overdue_sources(ctx) == ["congress", "federal_register", "public_inspection", "bis", "news"]
+        assert overdue_sources(ctx) == ["congress", "federal_register", "public_inspection", "bis", "news", "ecfr"]
         ctx.now_override = now                     # the repo stamps successes with the context clock
-        for name in ("congress", "federal_register", "bis", "news"):
+        for name in ("congress", "federal_register", "bis", "news", "ecfr"):
             ctx.repo.source_succeeded(name)
         ctx.now_override = now + timedelta(minutes=45)
         # 45 min later: congress (30 min) and the never-polled public inspection are due
@@ -168,7 +168,7 @@ class TestCatchUp:
         ctx.now_override = datetime.now(UTC) + timedelta(minutes=1)
         scheduler = build_scheduler(ctx)
         before = datetime.now(ET)
-        assert catch_up(ctx, scheduler) == ["bis", "news"]
+        assert catch_up(ctx, scheduler) == ["bis", "news", "ecfr"]
         for job_id in ("poll:bis", "poll:news"):
             assert before <= scheduler.get_job(job_id).next_run_time <= datetime.now(ET)
         assert getattr(scheduler.get_job("poll:congress"), "next_run_time", None) is None   # its own cadence

@@ -36,7 +36,7 @@ CLI_ONLY: tuple[Command, ...] = (
         Command("upgrade", "apply migrations (the program also does this on start)", run="db_upgrade",
                 fronts=frozenset({CLI})),)),
     Command("poll", "poll all sources once, or the named ones", (
-        Arg("sources", "a source to poll: congress, federal_register, public_inspection, bis, news "
+        Arg("sources", "a source to poll: congress, federal_register, public_inspection, bis, news, ecfr "
                        "(repeatable; all by default)", ("--source",), {"action": "append", "metavar": "NAME"}),
         Arg("since", "backfill from DATE (YYYY-MM-DD), with a progress bar", ("--since",),
             {"metavar": "DATE", "type": "date"})), run="poll", fronts=frozenset({CLI}),

@@ -26,6 +26,7 @@ from bot.sandbox.slack_fake import SlackFake
 ENV_NAMES = {"congress_api_url": "LEGISWATCH_CONGRESS_API_URL", "govinfo_url": "LEGISWATCH_GOVINFO_URL",
              "govinfo_api_url": "LEGISWATCH_GOVINFO_API_URL",
              "federal_register_url": "LEGISWATCH_FEDERAL_REGISTER_URL", "bis_url": "LEGISWATCH_BIS_URL",
+             "ecfr_url": "LEGISWATCH_ECFR_URL",
              "news_search_url": "LEGISWATCH_NEWS_SEARCH_URL", "slack_api_url": "LEGISWATCH_SLACK_API_URL"}
 
 

@@ -257,7 +257,8 @@ class GovSandbox(LocalServer):
         url = self.url
         return {"congress_api_url": f"{url}/congress/v3", "govinfo_url": f"{url}/govinfo",
                 "govinfo_api_url": f"{url}/govinfo-api", "federal_register_url": f"{url}/fr/api/v1",
-                "bis_url": f"{url}/bis", "news_search_url": f"{url}/news/rss/search"}
+                "bis_url": f"{url}/bis", "ecfr_url": f"{url}/ecfr",
+                "news_search_url": f"{url}/news/rss/search"}
 
     # ---- scripting ------------------------------------------------------------------------
     def route(self, path: str, body: bytes | str | dict | list, *, status: int = 200,

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     federal_register_url: str = _f("https://www.federalregister.gov/api/v1", "LEGISWATCH_FEDERAL_REGISTER_URL",
                                    "Federal Register API v1 base URL")
     bis_url: str = _f("https://www.bis.gov", "LEGISWATCH_BIS_URL", "BIS web site (press releases)")
+    ecfr_url: str = _f("https://www.ecfr.gov", "LEGISWATCH_ECFR_URL",
+                       "eCFR (versioner API) for the CFR parts watched or amended by watched rules")
     news_search_url: str = _f("https://news.google.com/rss/search", "LEGISWATCH_NEWS_SEARCH_URL",
                               "news search RSS (?q=)")
     slack_bot_token: str = _f("", "SLACK_BOT_TOKEN", "Slack bot token (xoxb-…)")
@@ -81,6 +83,7 @@ class Settings(BaseSettings):
                                              "public inspection poll every N minutes, weekdays 08:00–19:00")
     bis_interval_min: int = _f(60, "LEGISWATCH_BIS_INTERVAL_MIN", "BIS press releases poll every N minutes")
     news_interval_min: int = _f(60, "LEGISWATCH_NEWS_INTERVAL_MIN", "news poll every N minutes")
+    ecfr_hour: int = _f(7, "LEGISWATCH_ECFR_HOUR", "daily eCFR poll at this hour (after the day's compilation)")
     source_alert_after_min: int = _f(360, "LEGISWATCH_SOURCE_ALERT_AFTER_MIN",
                                      "a source failing longer than this is alerted and makes `status` exit 1")
     alert_max_age_days: int = _f(14, "LEGISWATCH_ALERT_MAX_AGE_DAYS",
@@ -125,7 +128,7 @@ class Settings(BaseSettings):
             raise ValueError("accepted: a whole number of minutes, 0 or more")
         return v
 
-    @field_validator("federal_register_hour")
+    @field_validator("federal_register_hour", "ecfr_hour")
     @classmethod
     def _hour(cls, v: int) -> int:
         if not 0 <= v <= 23:
@@ -133,7 +136,7 @@ class Settings(BaseSettings):
         return v
 
     @field_validator("congress_api_url", "govinfo_url", "govinfo_api_url", "federal_register_url", "bis_url",
-                     "news_search_url", "slack_api_url", "openai_base_url", "redline_base_url")
+                     "ecfr_url", "news_search_url", "slack_api_url", "openai_base_url", "redline_base_url")
     @classmethod
     def _http_url(cls, v: str, info) -> str:
         optional = info.field_name in ("openai_base_url", "redline_base_url")

@@ -22,6 +22,7 @@ from bot.services.watchlist import build_watch, channel_for
 from scrapers.billstatus_bulk import BulkBillStatusSource
 from scrapers.bis import BisSource
 from scrapers.congress import CongressClient, CongressSource
+from scrapers.ecfr import EcfrSource
 from scrapers.errors import LegiswatchError, SourceRateLimited
 from scrapers.federal_register import FederalRegisterSource
 from scrapers.govinfo import GovinfoClient
@@ -32,7 +33,7 @@ from scrapers.records import BILL, BILL_TEXT, CursorUpdate, SourceNote, billtext
 from storage.repo import ChangeInfo
 
 log = logging.getLogger(__name__)
-SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news")
+SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news", "ecfr")
 
 
 @dataclass
@@ -75,6 +76,8 @@ def build_source(ctx: Context, name: str, session):
         return BisSource(session, s.bis_url)
     if name == "news":
         return NewsSource(session, s.news_search_url)
+    if name == "ecfr":
+        return EcfrSource(session, s.ecfr_url)
     raise LegiswatchError(f"unknown source {name!r} (sources: {', '.join(SOURCES)})")
 
 
@@ -152,7 +155,7 @@ def _iterate(scraper, watch, cursor, ctx: Context, name: str):
         def known(numbers):                 # which of the numbers a search returned already have stored text
             return ctx.repo.stored_ids("fr_document", numbers, with_text=True)
         return scraper.poll(watch, cursor, today=ctx.today(), known=known)
-    if name in ("public_inspection", "bis", "news"):
+    if name in ("public_inspection", "bis", "news", "ecfr"):
         return scraper.poll(watch, cursor, today=ctx.today())
     return scraper.poll(watch, cursor)
 

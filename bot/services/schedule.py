@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.services.config import Settings
 
-POLL_SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news")
+POLL_SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news", "ecfr")
 JOB_IDS = tuple(f"poll:{s}" for s in POLL_SOURCES) + ("summaries", "reminders", "outbox", "health", "digest")
 DEMO_KEY_SLOWDOWN = 4
 SUMMARIES_EVERY_MIN = 5
@@ -56,7 +56,8 @@ def poll_interval(settings: Settings, name: str) -> timedelta:
     """How stale a source may get before catch-up polls it at start-up."""
     minutes = {"congress": congress_minutes(settings)[0], "federal_register": 24 * 60,
                "public_inspection": settings.public_inspection_interval_min,
-               "bis": settings.bis_interval_min, "news": settings.news_interval_min}[name]
+               "bis": settings.bis_interval_min, "news": settings.news_interval_min,
+               "ecfr": 24 * 60}[name]
     return timedelta(minutes=minutes)
 
 
@@ -77,6 +78,7 @@ def build_triggers(settings: Settings, now: datetime | None = None) -> dict[str,
                                          "mon-fri", tz, offset=1),
         "poll:bis": _every(settings.bis_interval_min, list(range(24)), "*", tz, offset=10),
         "poll:news": _every(settings.news_interval_min, list(range(24)), "*", tz, offset=20),
+        "poll:ecfr": CronTrigger(hour=settings.ecfr_hour, minute=15, timezone=tz),
         "summaries": CronTrigger(minute=f"2-59/{SUMMARIES_EVERY_MIN}", timezone=tz),
         "reminders": CronTrigger(hour=REMINDER_HOUR, minute=0, timezone=tz),
         "outbox": IntervalTrigger(seconds=OUTBOX_EVERY_S, start_date=start, timezone=tz),
