@@ -12,14 +12,34 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot.services.config import mask_url_password
 from bot.services.context import Context
 from bot.slack import ask, listeners
+from scrapers.errors import LegiswatchError
 
 log = logging.getLogger(__name__)
 RECENT_EVENTS = 10_000      # event ids remembered in memory (Slack retries within minutes)
+
+
+class _ClientGivenOnPurpose(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be unused" whenever a client is passed while the
+    variable is set — always, here: the client carries that same token and our base URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOG = logging.getLogger("bot.slack.bolt")
+if not any(isinstance(f, _ClientGivenOnPurpose) for f in BOLT_LOG.filters):
+    BOLT_LOG.addFilter(_ClientGivenOnPurpose())
+
+
+class SlackUnavailable(LegiswatchError):
+    """Slack could not be used: the token was refused, or the Web API could not be reached."""
 
 
 def make_client(ctx: Context) -> WebClient:
@@ -43,10 +63,19 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
     secret = ctx.settings.slack_signing_secret
     _ = ctx.repo   # open (and migrate) the database now, on this thread, not inside a listener
     pool = listener_executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
-    app = App(client=client, signing_secret=secret or None, process_before_response=False,
-              token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
-              ignoring_self_events_enabled=True, logger=logging.getLogger("bot.slack.bolt"),
-              listener_executor=pool)
+    try:
+        app = App(client=client, signing_secret=secret or None, process_before_response=False,
+                  token_verification_enabled=token_verification, request_verification_enabled=bool(secret),
+                  ignoring_self_events_enabled=True, logger=BOLT_LOG,
+                  listener_executor=pool)
+    except BoltError as exc:            # auth.test answered: the token is wrong, revoked or of another kind
+        reason = str(exc).split("'error': '")[-1].split("'")[0] if "'error': '" in str(exc) else "refused"
+        raise SlackUnavailable(f"Slack refused SLACK_BOT_TOKEN ({reason}): check the bot token (xoxb-…) of the "
+                               "installed app, or reinstall it (docs/slack.md)") from None
+    except OSError as exc:              # auth.test never answered: DNS, refused, TLS, proxy…
+        raise SlackUnavailable(f"Slack is unreachable at {mask_url_password(client.base_url)} "
+                               f"({getattr(exc, 'reason', exc)}): check the network, a proxy, or "
+                               "LEGISWATCH_SLACK_API_URL") from None
     recent: OrderedDict[str, None] = OrderedDict()     # event ids this process has taken (retries in flight)
     guard = threading.Lock()
 
