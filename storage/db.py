@@ -1,19 +1,17 @@
 """The engine: SQLite pragmas (WAL, foreign keys, busy timeout, ``BEGIN IMMEDIATE``) or PostgreSQL,
-and applying migrations."""
+and applying migrations (Alembic itself, ``storage/migrate.py``, is loaded only when a database is
+behind: a command's check is one ``SELECT`` of ``alembic_version``)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
-import sys
 import threading
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -70,13 +68,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _alembic():
+    """``storage.migrate`` (Alembic, ~0.2 s to import), loaded on first use like the command table's targets."""
+    return importlib.import_module("storage.migrate")
+
+
 def alembic_config(url: str):
-
-
-    cfg = Config(stdout=sys.stdout)   # not the default bound at import time (a closed stream under test capture)
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
+    return _alembic().alembic_config(url)
 
 
 def upgrade(url: str, engine: Engine | None = None) -> str:
@@ -89,12 +87,10 @@ def upgrade(url: str, engine: Engine | None = None) -> str:
     engine = engine or make_engine(url)
     try:
         with _migrate_lock:
-            cfg = alembic_config(url)
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                _alembic().upgrade_on(conn, url)
             _migrated.add(url)
         return current_revision(engine)
     finally:
@@ -103,19 +99,40 @@ def upgrade(url: str, engine: Engine | None = None) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _alembic().current_revision(conn)
 
 
 def head_revision() -> str:
-    """The newest migration this code knows (what ``upgrade`` brings a database to)."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """The newest migration this code knows (what ``upgrade`` brings a database to), from Alembic."""
+    return _alembic().head_revision()
+
+
+def latest_revision() -> str:
+    """The head without Alembic: the newest file's revision prefix in ``migrations/versions``
+    (``0007_bill_names.py`` → ``0007``; the chain is linear and numbered, a test holds it equal
+    to :func:`head_revision`)."""
+    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return names[-1].split("_", 1)[0]
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The database's revision by one ``SELECT`` (None: no ``alembic_version`` table, a new database)."""
+    try:
+        with reader(engine).connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    except DBAPIError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def ensure_migrated(url: str, engine: Engine) -> None:
-    """Apply pending migrations once per process and URL."""
+    """Apply pending migrations once per process and URL; Alembic runs only when the stored revision
+    is not this code's head (a new or older database)."""
     if url in _migrated:
+        return
+    if stored_revision(engine) == latest_revision():
+        _migrated.add(url)
         return
     upgrade(url, engine)
 
