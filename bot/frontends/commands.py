@@ -26,10 +26,9 @@ def make_context() -> Context:
 
 
 def cli_call(ctx: Context) -> Call:
-    from bot.runtime.delivery import deliver_now, post_digest
-    from bot.services.digest import digest_target
-
     def post(digest) -> tuple[int, str]:
+        from bot.runtime.delivery import deliver_now, post_digest  # only when posting (Slack SDK)
+        from bot.services.digest import digest_target
         queued = post_digest(ctx, digest)
         print(f"digest queued: {queued} message{'s' if queued != 1 else ''}", flush=True)
         deliver_now(ctx, out=sys.stdout)
