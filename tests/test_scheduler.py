@@ -60,7 +60,7 @@ class TestJobs:
         jobs = {j.id: j for j in scheduler.get_jobs()}
         assert set(jobs) == set(JOB_IDS)
         assert {"poll:congress", "poll:federal_register", "poll:public_inspection", "poll:bis", "poll:news",
-                "poll:ecfr", "summaries", "reminders", "outbox", "health", "digest"} == set(jobs)
+                "poll:ecfr", "summaries", "reminders", "outbox", "health", "digest", "prune"} == set(jobs)
         assert str(scheduler.timezone) == "America/New_York"
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1

@@ -214,6 +214,14 @@ def digest_job(ctx: Context) -> dict:
     return {"messages": post_digest(ctx, build_digest(ctx))}
 
 
+def prune_job(ctx: Context) -> dict:
+    """Retention: operational rows older than LEGISWATCH_RETENTION_DAYS (0: keep everything)."""
+    days = ctx.settings.retention_days
+    if days <= 0:
+        return {"pruned": 0}
+    return ctx.repo.prune_operational(ctx.now() - timedelta(days=days))
+
+
 @dataclass(frozen=True)
 class JobSpec:
     job_id: str
@@ -226,7 +234,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     polls = [JobSpec(f"poll:{s}", 900, poll_interval(settings, s) * 0.8) for s in POLL_SOURCES]
     return polls + [JobSpec("summaries", 240, timedelta(minutes=4)), JobSpec("reminders", 6 * 3600, timedelta(hours=12)),
                     JobSpec("outbox", 25, timedelta(seconds=20)), JobSpec("health", 240, timedelta(minutes=4)),
-                    JobSpec("digest", 6 * 3600, timedelta(hours=12))]
+                    JobSpec("digest", 6 * 3600, timedelta(hours=12)), JobSpec("prune", 6 * 3600, timedelta(hours=12))]
 
 
 def job_body(ctx: Context, job_id: str, notices: SourceNotices, slack_client=None) -> Callable:
@@ -234,7 +242,7 @@ def job_body(ctx: Context, job_id: str, notices: SourceNotices, slack_client=Non
         return lambda: poll_job(ctx, job_id.split(":", 1)[1], notices)
     return {"summaries": lambda: summaries_job(ctx), "reminders": lambda: reminders_job(ctx),
             "outbox": lambda: outbox_job(ctx, slack_client), "health": lambda: health_job(ctx),
-            "digest": lambda: digest_job(ctx)}[job_id]
+            "digest": lambda: digest_job(ctx), "prune": lambda: prune_job(ctx)}[job_id]
 
 
 def build_scheduler(ctx: Context, *, slack_client=None, use_leases: bool | None = None) -> BackgroundScheduler:

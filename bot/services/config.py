@@ -88,6 +88,9 @@ class Settings(BaseSettings):
                                      "a source failing longer than this is alerted and makes `status` exit 1")
     alert_max_age_days: int = _f(14, "LEGISWATCH_ALERT_MAX_AGE_DAYS",
                                  "changes whose own date is older than this go to the digest, not to alerts")
+    retention_days: int = _f(90, "LEGISWATCH_RETENTION_DAYS",
+                             "operational records (Slack event ids, job runs, sent deliveries' payloads, answers, "
+                             "LLM calls) older than this are pruned daily; 0 keeps them; documents are never pruned")
     redline_base_url: str = _f("", "LEGISWATCH_REDLINE_BASE_URL",
                                "public base URL of this app's HTTP mode, for links to full redlines")
 

@@ -18,12 +18,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.services.config import Settings
 
 POLL_SOURCES = ("congress", "federal_register", "public_inspection", "bis", "news", "ecfr")
-JOB_IDS = tuple(f"poll:{s}" for s in POLL_SOURCES) + ("summaries", "reminders", "outbox", "health", "digest")
+JOB_IDS = tuple(f"poll:{s}" for s in POLL_SOURCES) + ("summaries", "reminders", "outbox", "health", "digest",
+                                                                  "prune")
 DEMO_KEY_SLOWDOWN = 4
 SUMMARIES_EVERY_MIN = 5
 HEALTH_EVERY_MIN = 5
 OUTBOX_EVERY_S = 30
 REMINDER_HOUR = 8
+PRUNE_HOUR = 3              # retention: daily, at night
 DAY_HOURS = (7, 22)          # Congress "day" cadence: weekdays 07:00–22:00
 PI_HOURS = (8, 19)           # public inspection: weekdays 08:00–19:00
 
@@ -84,6 +86,7 @@ def build_triggers(settings: Settings, now: datetime | None = None) -> dict[str,
         "outbox": IntervalTrigger(seconds=OUTBOX_EVERY_S, start_date=start, timezone=tz),
         "health": CronTrigger(minute=f"*/{HEALTH_EVERY_MIN}", timezone=tz),
         "digest": CronTrigger.from_crontab(settings.digest_cron, timezone=tz),
+        "prune": CronTrigger(hour=PRUNE_HOUR, minute=40, timezone=tz),
     }
 
 

@@ -11,17 +11,21 @@ from sqlmodel import Session, col, select
 
 from storage.db import reader
 from storage.models import (
+    AnswerLog,
     Change,
     Delivery,
     JobRun,
     KeyValue,
     Lease,
+    LLMCall,
     SlackEvent,
     Source,
     WatchEvent,
     WatchItem,
 )
 from storage.repo.base import SourceState, aware, dumps, utcnow
+
+PRUNED_PAYLOAD = "{}"      # a sent delivery past retention: its key stays, its data goes
 
 
 class OpsMixin:
@@ -302,6 +306,30 @@ class OpsMixin:
                 "failed_deliveries": s.exec(select(func.count()).select_from(Delivery)
                                             .where(Delivery.status == "failed")).one(),
             }
+
+
+    # ---- retention -----------------------------------------------------------------------------
+    def prune_operational(self, older_than: datetime) -> dict[str, int]:
+        """Forget operational rows older than ``older_than``: Slack event ids, finished job runs (each
+        job's newest run is kept, so ``status`` still knows it), answers and LLM call records; a sent
+        delivery keeps its row — its unique (target, purpose, ref), status and Slack ts, so nothing
+        is queued or sent again — and loses its payload. Documents and their versions are never
+        touched. Returns the rows affected per table."""
+        with self.tx() as s:
+            newest_runs = select(func.max(JobRun.id)).group_by(JobRun.job_id)
+            counts = {
+                "slack_events": s.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < older_than)).rowcount,
+                "job_runs": s.exec(delete(JobRun).where(col(JobRun.started_at) < older_than,
+                                                        col(JobRun.status) != "running",
+                                                        col(JobRun.id).not_in(newest_runs))).rowcount,
+                "answers": s.exec(delete(AnswerLog).where(col(AnswerLog.at) < older_than)).rowcount,
+                "llm_calls": s.exec(delete(LLMCall).where(col(LLMCall.at) < older_than)).rowcount,
+                "deliveries": s.exec(update(Delivery).where(col(Delivery.status) == "sent",
+                                                            col(Delivery.sent_at) < older_than,
+                                                            col(Delivery.payload_json) != PRUNED_PAYLOAD)
+                                     .values(payload_json=PRUNED_PAYLOAD)).rowcount,
+            }
+        return counts
 
 
 def _state(r: Source) -> SourceState:
