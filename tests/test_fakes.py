@@ -182,7 +182,7 @@ def test_base_urls_and_bundled_sandbox(gov_sandbox):
     urls = gov_sandbox.base_urls()
     assert urls["congress_api_url"] == gov_sandbox.url + "/congress/v3"
     assert set(urls) == {"congress_api_url", "govinfo_url", "govinfo_api_url", "federal_register_url",
-                         "bis_url", "news_search_url"}
+                         "bis_url", "ecfr_url", "news_search_url"}
     assert gov_sandbox.data_dir == DATA_DIR
     assert get(gov_sandbox.url + "/no/such/thing").status_code == 404
 

@@ -16,6 +16,8 @@ WATCH_TARGET = (
     Arg("agency", "a Federal Register agency slug, e.g. industry-and-security-bureau", ("--agency",),
         {"metavar": "SLUG"}),
     Arg("feed", "an RSS or Atom feed URL (http or https)", ("--feed",), {"metavar": "URL"}),
+    Arg("cfr", "a CFR part or section read from eCFR, e.g. \"15 CFR 744\" or \"15 CFR 744.23\"", ("--cfr",),
+        {"metavar": "REF", "nargs": "+"}),
 )
 
 BILL = Command(
@@ -57,12 +59,15 @@ COMPARE = Command(
          options={"metavar": "A"}),
      Arg("b", "the later version or bill: hr2683-119-eh, hr2683-119, or a bill text XML file",
          options={"metavar": "B"}),
+     Arg("dates", "with a CFR part or section as A (\"15 CFR 742\"): the two dates, YYYY-MM-DD",
+         options={"nargs": "*", "metavar": "DATE"}),
      JSON,
      Arg("html", "also write the full redline as HTML to FILE", ("--html",), {"metavar": "FILE"},
          fronts=frozenset({CLI}))),
     run="bot.commands.compare:compare", public=True, filler=frozenset({"vs", "vs.", "versus", "to", "and"}),
     examples=("compare hr2683-119-ih hr2683-119-eh", "compare hr8152-118 hr2683-119",
-              "compare BILLS-118s4802rs.xml BILLS-118s4802es.xml"))
+              "compare BILLS-118s4802rs.xml BILLS-118s4802es.xml",
+              'compare "15 CFR 742" 2026-01-14 2026-01-15'))
 
 DIGEST = Command(
     "digest", "the digest of what changed: most important first, deadlines, new matching bills",

@@ -21,7 +21,8 @@ WATCH_ADMINS = "Only watchlist admins can add or remove items"
 
 def _target(ctx: Context, args: Namespace) -> watchlist.WatchSpec:
     given = [(k, v) for k, v in (("term", " ".join(args.term or [])), ("agency", args.agency),
-                                 ("feed", args.feed)) if v]
+                                 ("feed", args.feed), ("cfr", " ".join(getattr(args, "cfr", None) or [])))
+             if v]
     if args.bill:
         given.insert(0, ("bill", " ".join(args.bill)))
     if len(given) != 1:

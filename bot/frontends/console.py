@@ -163,7 +163,7 @@ def render_bill_matches(found: BillMatches) -> str:
 
 def render_watch_items(items: list[dict], *, front: str = "cli") -> str:
     if not items:
-        hint = "watch add BILL | --term TEXT | --agency SLUG | --feed URL"
+        hint = "watch add BILL | --term TEXT | --agency SLUG | --feed URL | --cfr REF"
         return (f"the watchlist is empty (legiswatch {hint})" if front == "cli"
                 else f"The watchlist is empty (/{hint}).")
     lines = []

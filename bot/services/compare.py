@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.analysis.billdiff import diff_bills
 from bot.analysis.redline import redline_html, redline_text
 from bot.services.card import fetch_bill
+from bot.services.cfr_compare import compare_cfr
 from bot.services.context import Context
 from bot.services.summaries import summarize_versions
 from bot.services.textview import is_local, local_version
@@ -100,6 +101,16 @@ def compare(ctx: Context, a: str, b: str, *, local_files: bool = False) -> Compa
     new_text = billtext_from_dict(new["content"])
     return CompareResult(a_id=old["external_id"], b_id=new["external_id"], diff=diff, summary=summary,
                          title=new_text.short_title or new_text.title)
+
+
+def compare_part(ctx: Context, req) -> CompareResult:
+    """A CFR part or section on two days (``bot/services/cfr_compare.py``): the same result as two
+    bill versions, its summary grounded the same way (LLM or offline)."""
+    old, new, diff, change = compare_cfr(ctx, req)
+    summary = summarize_versions(ctx, old, new)
+    where = f"{req.title} CFR {req.section or req.part}"
+    return CompareResult(a_id=old["external_id"], b_id=new["external_id"], diff=diff, summary=summary,
+                         title=where + (f" (FR {change.rule})" if change.rule else ""))
 
 
 def _tell_apart(*docs: dict) -> None:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from bot.analysis.billdiff import diff_bills
 from bot.analysis.events import effective_materiality, group_events
 from bot.services import bulk
+from bot.services.cfr_changes import record_cfr_changes
 from bot.services.context import Context
 from bot.services.outbox import alert_payload
 from bot.services.watchlist import build_watch, channel_for
@@ -144,6 +145,8 @@ def _poll_source(ctx: Context, name: str, *, since: date | None = None, force: b
     finally:
         report.requests = getattr(session, "request_count", 0)
         session.close()
+    if name == "ecfr" and report.ok:
+        report.changes += record_cfr_changes(ctx)     # what each stored day-before/day pair changed
     if report.changes:
         post_process(ctx, report.changes)
     reconcile(ctx)

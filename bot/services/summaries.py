@@ -52,6 +52,10 @@ def summarize_change(ctx: Context, change: ChangeInfo):
         if prev is None or this is None:
             return None
         return summarize_versions(ctx, prev, this, change_ids=[change.id])
+    if change.kind == "cfr_change":           # the part's text the day before and the day of
+        old = repo.get_document("cfr_text", change.detail.get("before", ""))
+        new = repo.get_document("cfr_text", change.detail.get("after", ""))
+        return summarize_versions(ctx, old, new, change_ids=[change.id]) if old and new else None
     kind = DOCUMENT_KINDS.get(change.kind)
     if kind is None:
         return None

@@ -14,6 +14,7 @@ from bot.services.card import fetch_bill
 from bot.services.context import Context
 from bot.services.pipeline import make_session
 from bot.services.watchlist import WatchSpec
+from scrapers.ecfr import EcfrClient
 from scrapers.errors import BadInput, NotFound, SourceError
 from scrapers.ids import current_congress, parse_bill_id
 
@@ -34,6 +35,8 @@ def check(ctx: Context, spec: WatchSpec) -> Checked:
         return _check_bill(ctx, spec)
     if spec.kind == "agency":
         return _check_agency(ctx, spec)
+    if spec.kind == "cfr":
+        return _check_cfr(ctx, spec)
     return Checked(spec)
 
 
@@ -108,3 +111,28 @@ def _check_agency(ctx: Context, spec: WatchSpec) -> Checked:
         hint = f" — did you mean {', '.join(near)}?" if near else " (e.g. industry-and-security-bureau)"
         raise BadInput(f"{spec.value!r} is not a Federal Register agency slug{hint}")
     return Checked(spec, title=known[spec.value])
+
+
+def _check_cfr(ctx: Context, spec: WatchSpec) -> Checked:
+    """A part must have versions on eCFR (its version list is its structure: every section with the
+    dates it changed); a section must be one of them. eCFR unreachable: added, with a warning."""
+    title_s, _, ident = spec.value.partition("/")
+    part = ident.partition(".")[0]
+    session = make_session(ctx, "ecfr")
+    try:
+        rows = EcfrClient(session, ctx.settings.ecfr_url).versions(int(title_s), part)
+    except NotFound:
+        rows = []
+    except SourceError as exc:
+        log.warning("watch add cfr %s: eCFR unreachable: %s", spec.label, exc)
+        return Checked(spec, warning=f"eCFR could not be reached, so {spec.label} was not checked")
+    finally:
+        session.close()
+    if not rows:
+        raise BadInput(f"{title_s} CFR part {part} is not on eCFR (e.g. \"15 CFR 744\")")
+    if ident != part:
+        names = {str(r.get("identifier")): r.get("name") or "" for r in rows}
+        if ident not in names:
+            raise BadInput(f"{title_s} CFR {ident} is not a section of part {part} on eCFR")
+        return Checked(spec, title=" ".join(str(names[ident]).split()))
+    return Checked(spec, title=f"{title_s} CFR part {part}")

@@ -10,16 +10,17 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from scrapers.ecfr import parse_ref
 from scrapers.errors import BadInput
 from scrapers.ids import parse_bill_id
 from scrapers.records import Watch
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
-KINDS = ("bill", "term", "agency", "feed")
+KINDS = ("bill", "term", "agency", "feed", "cfr")
 SEEDED_KEY = "watchlist_seeded"
 USAGE = ('usage: watch list | watch add BILL | watch add --term "TEXT" | watch add --agency SLUG | '
-         'watch add --feed URL | watch remove BILL|--term …|--agency …|--feed …')
+         'watch add --feed URL | watch add --cfr "15 CFR 744" | watch remove BILL|--term …|--agency …|--feed …|--cfr …')
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -53,6 +54,13 @@ def normalise(kind: str, raw: str, *, today: date | None = None) -> WatchSpec:
         if u.scheme not in ("http", "https") or not u.netloc or len(raw) > 500:
             raise BadInput(f"not an http(s) feed URL: {raw!r}")
         return WatchSpec("feed", raw, u.netloc)
+    if kind == "cfr":
+        try:
+            title, part, section = parse_ref(raw)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        ident = section or part
+        return WatchSpec("cfr", f"{title}/{ident}", f"{title} CFR {ident}")
     raise BadInput(f"unknown watch kind {kind!r} ({USAGE})")
 
 
@@ -63,7 +71,7 @@ def parse_args(args: list[str], *, today: date | None = None) -> WatchSpec:
     flag = args[0]
     if flag.startswith("--"):
         kind = flag[2:]
-        if kind not in ("term", "agency", "feed", "bill"):
+        if kind not in ("term", "agency", "feed", "bill", "cfr"):
             raise BadInput(f"unknown option {flag} ({USAGE})")
         return normalise(kind, " ".join(args[1:]), today=today)
     return normalise("bill", " ".join(args), today=today)
@@ -87,7 +95,8 @@ def load_toml(path: Path, *, today: date | None = None) -> list[WatchSpec]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BadInput(f"cannot read watchlist {path}: {exc}") from None
     items = []
-    for key, kind in (("bills", "bill"), ("terms", "term"), ("agencies", "agency"), ("feeds", "feed")):
+    for key, kind in (("bills", "bill"), ("terms", "term"), ("agencies", "agency"), ("feeds", "feed"),
+                      ("cfr", "cfr")):
         for raw in data.get(key, []) or []:
             items.append(normalise(kind, str(raw), today=today))
     return items
@@ -104,7 +113,8 @@ def export_toml(repo: Repo) -> str:
     for item in repo.watch_items():
         groups[item["kind"]].append(item["value"])
     lines = ["# legiswatch watchlist (exported)"]
-    for key, kind in (("bills", "bill"), ("agencies", "agency"), ("terms", "term"), ("feeds", "feed")):
+    for key, kind in (("bills", "bill"), ("agencies", "agency"), ("terms", "term"), ("feeds", "feed"),
+                      ("cfr", "cfr")):
         vals = ", ".join(_toml_str(v) for v in groups[kind])
         lines.append(f"{key} = [{vals}]")
     return "\n".join(lines) + "\n"
@@ -124,7 +134,29 @@ def build_watch(repo: Repo) -> Watch:
                  agencies=[i["value"] for i in items if i["kind"] == "agency"],
                  feeds=[i["value"] for i in items if i["kind"] == "feed"],
                  short_titles={b: k.get("short_title", "") for b, k in known.items() if k.get("short_title")},
-                 known=known)
+                 known=known,
+                 cfr_parts=sorted({i["value"].partition(".")[0] for i in items if i["kind"] == "cfr"}),
+                 cfr_rules=cfr_rules(repo))
+
+
+def cfr_rules(repo: Repo) -> list[dict]:
+    """The stored Federal Register rules (stored because the watch matched them) that amend CFR
+    parts, with their effective dates: ``{"number", "effective_on", "parts": ["15/742", …]}``."""
+    out = []
+    for number, meta in repo.latest_metas("fr_document"):
+        if (meta.get("type") or "").lower() != "rule" or not meta.get("effective_on"):
+            continue
+        parts = []
+        for ref in meta.get("cfr") or []:
+            try:
+                title, part, _ = parse_ref(ref)
+            except ValueError:
+                continue
+            parts.append(f"{title}/{part}")
+        if parts:
+            out.append({"number": number, "effective_on": meta["effective_on"],
+                        "parts": sorted(set(parts))})
+    return out
 
 
 def channel_for(repo: Repo, change, default: str) -> str:

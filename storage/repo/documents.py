@@ -258,6 +258,15 @@ class DocumentsMixin:
                 out.append(_doc_dict(doc, v))
             return out
 
+    def latest_metas(self, kind: str) -> list[tuple[str, dict]]:
+        """``(external id, latest version's meta)`` of every stored ``kind`` — one query, whatever is
+        stored (the watch's CFR rules are read from the FR documents' metas on every poll)."""
+        with self.tx() as s:
+            rows = s.exec(select(Document.external_id, DocumentVersion.meta_json)
+                          .join(DocumentVersion, DocumentVersion.id == Document.latest_version_id)
+                          .where(Document.kind == kind).order_by(Document.id))
+            return [(eid, json.loads(meta or "{}")) for eid, meta in rows]
+
     def stored_ids(self, kind: str, external_ids: Iterable[str], *, with_text: bool = False) -> set[str]:
         """Which of ``external_ids`` are stored as ``kind`` (with ``with_text``: whose latest version
         says ``has_text``) — one query per 500 ids, never a read of every stored document."""
