@@ -181,7 +181,7 @@ class BulkBillStatusSource:
             yield SourceNote("info", f"{bill.display}: BILLSTATUS file listed but not found at {url}",
                              key=f"bulk:nofile:{key}")
             return None
-        record = parse_billstatus(result.content, govinfo_url=self.base, url=result.url)
+        record = parse_billstatus(result.content, url=result.url)   # text versions named by their public URL
         if record.bill_id != key:
             raise SourceChanged(f"govinfo bulk data: {url} holds {record.bill_id}, not {key}", source=SOURCE, url=url)
         known = watch.known.get(key) or {}

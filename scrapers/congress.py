@@ -156,7 +156,7 @@ class CongressClient:
             if part == "actions":
                 record.actions = cp.parse_actions(items)
             elif part == "text":
-                record.text_versions = cp.parse_text_versions(items, self.govinfo_url)
+                record.text_versions = cp.parse_text_versions(items, cp.GOVINFO_PUBLIC)   # public; fetched rebased
             elif part == "summaries":
                 record.summaries = cp.parse_summaries(items)
             elif part == "cosponsors":
@@ -240,8 +240,6 @@ class CongressSource:
                  now: Callable[[], datetime] | None = None, crec_days: int | None = None):
         self.client = client
         self.govinfo = govinfo
-        if govinfo is not None:         # text version URLs point at the configured govinfo
-            client.govinfo_url = govinfo.govinfo_url
         self.demo_key = demo_key
         self.now = now or (lambda: datetime.now(UTC))
         self.crec_days = crec_days if crec_days is not None else (1 if demo_key else 3)

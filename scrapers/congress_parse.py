@@ -232,6 +232,9 @@ def version_code_from_url(url: str) -> tuple[str, str] | None:
     return f"{m.group(1)}{m.group(2).lower()}{m.group(3)}{m.group(4).lower()}", m.group(4).lower()
 
 
+GOVINFO_PUBLIC = "https://www.govinfo.gov"   # the address people open: stored and shown, whatever base is fetched
+
+
 def govinfo_xml_url(govinfo_url: str, stem: str) -> str:
     """``https://www.govinfo.gov/content/pkg/BILLS-{stem}/xml/BILLS-{stem}.xml``."""
     return f"{govinfo_url.rstrip('/')}/content/pkg/BILLS-{stem}/xml/BILLS-{stem}.xml"

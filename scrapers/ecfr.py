@@ -75,12 +75,17 @@ def _day(value) -> date | None:
         return None
 
 
+def public_url(title: int, part: str, on: date) -> str:
+    """The part as of ``on`` on www.ecfr.gov: what people open (the fetched base stays provenance)."""
+    return f"https://www.ecfr.gov/on/{on.isoformat()}/title-{title}/part-{part}"
+
+
 def text_record(title: int, part: str, on: date, data: bytes, url: str, *, rule: str | None = None) -> DocumentRecord:
     units = parse_part(data, title=title, on=on)
     passages = [Passage(anchor=u.key, heading=u.heading, text=u.text) for s in units.sections for u in s.walk()
                 if u.text or u.heading]
     return DocumentRecord(kind=CFR_TEXT, external_id=part_key(title, part, on), title=f"{title} CFR part {part} "
-                          f"as of {on.isoformat()}: {units.title}", url=url, source=NAME,
+                          f"as of {on.isoformat()}: {units.title}", url=public_url(title, part, on), source=NAME,
                           content=billtext_to_dict(units), text="\n".join(p.text for p in passages),
                           meta={"title": title, "part": part, "on": on.isoformat(), "cfr": cfr_id(title, part),
                                 **({"rule": rule} if rule else {})},

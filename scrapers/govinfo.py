@@ -17,7 +17,7 @@ from datetime import date
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapers.billtext import parse_bill_text, passages, render_text
-from scrapers.congress_parse import html_to_text, need, need_list
+from scrapers.congress_parse import GOVINFO_PUBLIC, html_to_text, need, need_list
 from scrapers.errors import NotFound, SourceChanged
 from scrapers.ids import BillId, current_congress, parse_bill_id
 from scrapers.records import (
@@ -90,6 +90,19 @@ class GovinfoClient:
         self.api_url = govinfo_api_url.rstrip("/")
         self.api_key = api_key
 
+    # ---- addresses: the public one is stored and shown, the configured base is fetched --------
+    def public_url(self, url: str) -> str:
+        """A URL under the configured base (the demo's sandbox) → the same path on www.govinfo.gov."""
+        if url and url.startswith(self.govinfo_url + "/"):
+            return GOVINFO_PUBLIC + url[len(self.govinfo_url):]
+        return url
+
+    def local_url(self, url: str) -> str:
+        """A public www.govinfo.gov URL (as stored) → the same path under the configured base."""
+        if url and url.startswith(GOVINFO_PUBLIC + "/"):
+            return self.govinfo_url + url[len(GOVINFO_PUBLIC):]
+        return url
+
     # ---- bill text -------------------------------------------------------------------------
     def bill_text_url(self, bill_id: str, code: str) -> str:
         b = parse_bill_id(bill_id)
@@ -98,7 +111,7 @@ class GovinfoClient:
 
     def bill_text(self, bill_id: str, code: str, url: str | None = None) -> tuple[BillText, bytes, str]:
         """Fetch and parse one text version: (parsed text, raw bytes, URL it came from)."""
-        url = url or self.bill_text_url(bill_id, code)
+        url = self.local_url(url) if url else self.bill_text_url(bill_id, code)
         result = self.session.get(url, headers={"Accept": "application/xml, text/xml"})
         head = result.content[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")):
@@ -111,14 +124,15 @@ class GovinfoClient:
                            name: str = "") -> DocumentRecord:
         """A text version as a ``bill_text`` document (content = the parsed section tree)."""
         bt, raw, fetched = self.bill_text(bill_id, code, url)
+        public = self.public_url(fetched)        # never the sandbox's address; not part of the content
         bill = parse_bill_id(bill_id)
         stage = bt.stage or name
         return DocumentRecord(
             kind=BILL_TEXT, external_id=bill.version(code), title=f"{bill.display} — {stage} ({code.upper()})",
-            url=fetched, source=SOURCE,
+            url=public, source=SOURCE,
             content=billtext_to_dict(bt), text=render_text(bt), raw=raw,
             meta={"version_code": code.lower(), "stage": stage, "short_title": bt.short_title,
-                  "official_title": bt.title, "schema": bt.schema, "xml_url": fetched},
+                  "official_title": bt.title, "schema": bt.schema, "xml_url": public},
             date=when or bt.date, parent=(BILL, str(bill)), passages=passages(bt), fetched_url=fetched)
 
     # ---- Congressional Record --------------------------------------------------------------
@@ -219,7 +233,7 @@ class GovinfoClient:
         return DocumentRecord(
             kind=CONGRESSIONAL_RECORD, external_id=granule_id,
             title=f"{title.title() if title.isupper() else title} (Congressional Record, {day.isoformat()}, {pages})",
-            url=f"{self.govinfo_url}/content/pkg/{package_id}/html/{granule_id}.htm", source=SOURCE,
+            url=f"{GOVINFO_PUBLIC}/content/pkg/{package_id}/html/{granule_id}.htm", source=SOURCE,
             content=content, text=text, raw=raw, meta=meta, date=day, parent=(BILL, bills[0]),
             passages=record_passages(text, pages.split("-")[0]),
             fetched_url=f"{self.api_url}/packages/{package_id}/granules/{granule_id}/summary")

@@ -168,7 +168,8 @@ def test_first_poll_yields_every_watched_bill_with_all_parts(sb):
                                              "hr8152-118-ih", "hr8152-118-rfs"]
     eh = texts[1]
     assert eh.parent == (BILL, "hr2683-119") and eh.date == date(2026, 1, 12)
-    assert eh.url.endswith("/govinfo/content/pkg/BILLS-119hr2683eh/xml/BILLS-119hr2683eh.xml")
+    assert eh.url == "https://www.govinfo.gov/content/pkg/BILLS-119hr2683eh/xml/BILLS-119hr2683eh.xml"   # shown
+    assert eh.fetched_url.endswith("/govinfo/content/pkg/BILLS-119hr2683eh/xml/BILLS-119hr2683eh.xml")  # sandbox
     assert eh.content["version_code"] == "eh" and eh.passages[0].anchor == "sec. 1"
     assert "purposeful, knowing, reckless, or negligent" in eh.text
     # each BillRecord comes before its own text versions

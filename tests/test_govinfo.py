@@ -36,6 +36,11 @@ def test_bill_text_document(client, gov_sandbox):
     req = gov_sandbox.requests[-1]
     assert req.path == "/govinfo/content/pkg/BILLS-119hr2683rfs/xml/BILLS-119hr2683rfs.xml"
     assert "api_key" not in req.query                                  # no key for the content host
+    public = "https://www.govinfo.gov/content/pkg/BILLS-119hr2683rfs/xml/BILLS-119hr2683rfs.xml"
+    assert doc.url == doc.meta["xml_url"] == public and doc.fetched_url.startswith("http://127.0.0.1:")
+    again = client.bill_text_document("hr2683-119", "rfs", url=public)   # a stored URL is fetched here
+    assert again.url == public and gov_sandbox.requests[-1].path == req.path
+    assert again.content == doc.content                                # the address is not content
 
 
 def test_missing_text_version_is_not_found(client):
@@ -52,7 +57,7 @@ def test_record_article_found_by_short_title(client, gov_sandbox):
     assert d.meta["pages"] == "H621-H623" and d.meta["bills"] == ["hr2683-119"]
     assert (d.meta["volume"], d.meta["issue"]) == (172, 8)
     assert d.parent == (BILL, "hr2683-119") and d.title.startswith("Remote Access Security Act (Congressional Record")
-    assert d.url.endswith("/govinfo/content/pkg/CREC-2026-01-12/html/CREC-2026-01-12-pt1-PgH621-5.htm")
+    assert d.url == "https://www.govinfo.gov/content/pkg/CREC-2026-01-12/html/CREC-2026-01-12-pt1-PgH621-5.htm"   # public
     assert "purposeful, knowing, reckless, or negligent basis" in d.text and "<pre>" not in d.text
     assert d.passages[0].anchor == "p. H621"
     # only the matching granule was opened: list, its summary, its text — all with the key
