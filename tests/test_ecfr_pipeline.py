@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 
 from bot.frontends.cli import main
+from bot.frontends.console import render_doc_card
 from bot.sandbox.server import DATA_DIR
 from bot.services.config import Settings
 from bot.services.context import Context
+from bot.services.doc_card import doc_card
 from bot.services.health import status_report
 from bot.services.pipeline import SOURCES, poll_source
 from bot.services.schedule import JOB_IDS, POLL_SOURCES, build_triggers
 from bot.services.summaries import summarize_change
 from bot.services.watchlist import build_watch
+from bot.slack.blocks import doc_card as slack_doc_card
 
 NOW = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
 DATA = Path(DATA_DIR) / "ecfr" / "api" / "versioner" / "v1"
@@ -171,3 +174,18 @@ def test_compare_a_part_or_section_between_two_dates(env, capsys):
     assert code == 1 and "744.99" in err
     code, _, err = run(capsys, "compare", "15 CFR 742", "2026-01-15", "2026-01-14")
     assert code == 2 and "after the first" in err
+
+
+def test_the_doc_card_shows_what_the_rule_changed_in_15_cfr(ctx, gov_sandbox):
+    _poll_rule(ctx)
+    card = doc_card(ctx, "2026-00789")
+    assert card.cfr_changes == []                      # eCFR not polled yet: nothing claimed
+    assert poll_source(ctx, "ecfr").ok
+    card = doc_card(ctx, "2026-00789")
+    assert [c["citation"] for c in card.cfr_changes] == ["15 CFR part 742", "15 CFR part 744", "15 CFR part 748"]
+    text = render_doc_card(card)
+    assert "What it changed in 15 CFR:" in text and "§ 744.23(a)(3): added" in text
+    assert card.cfr_changes[1]["after"] == "15-cfr-744@2026-01-15"
+    assert "cfr_changes" not in card.to_dict()          # doc --json keeps the contract's keys
+    blocks = json.dumps(slack_doc_card(card))
+    assert "What it changed in 15 CFR part 748" in blocks and "748.1(b)(2)" in blocks

@@ -101,6 +101,11 @@ def render_doc_card(card: DocCard) -> str:
     if card.abstract:
         lines.append("Abstract:")
         lines += textwrap.wrap(card.abstract, 100, initial_indent="  ", subsequent_indent="  ")[:10]
+    for title in sorted({str(c["citation"]).split(" CFR")[0] for c in card.cfr_changes}):
+        lines.append(f"What it changed in {title} CFR:")
+        for c in card.cfr_changes:
+            if str(c["citation"]).startswith(f"{title} CFR"):
+                lines += ["  " + sanitize(line, oneline=True) for line in str(c["summary"]).splitlines()]
     lines.append(f"Versions kept: {len(card.versions)}")
     for v in card.versions:
         what = ("changed: " + ", ".join(v.changed)) if v.changed else ("first seen" if v.seq == 1 else "no field changed")

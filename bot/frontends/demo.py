@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.frontends.console import render_card
+from bot.frontends.console import render_card, render_doc_card
 from bot.runtime.delivery import flush
 from bot.sandbox.government import GovSandbox
 from bot.services.answers import answer
@@ -27,6 +27,7 @@ from bot.services.compare import compare
 from bot.services.config import mask_url_password
 from bot.services.context import Context
 from bot.services.digest import build_digest, render_text
+from bot.services.doc_card import doc_card
 from bot.services.pipeline import poll
 from bot.services.reminders import raise_reminders
 from bot.services.summaries import summarize_pending
@@ -117,6 +118,8 @@ def run_demo(ctx: Context, out: TextIO) -> int:
             ui.section("/bill H.R. 2683 — status card", lambda: _card(demo))
             for a, b in COMPARISONS:
                 ui.section(f'What changed in "remote access": {a} → {b}', lambda a=a, b=b: _compare(demo, a, b))
+            ui.section("/doc 2026-00789 — the BIS rule, and what it changed in 15 CFR (eCFR before/after)",
+                       lambda: _doc(demo, "2026-00789"))
             ui.section("Weekly digest", lambda: _digest(demo))
             for q in QUESTIONS:
                 ui.section(f"Q: {q}", lambda q=q: _ask(demo, q))
@@ -169,6 +172,10 @@ def _card(ctx: Context) -> str:
 
 def _compare(ctx: Context, a: str, b: str) -> str:
     return compare(ctx, a, b).text()
+
+
+def _doc(ctx: Context, number: str) -> str:
+    return render_doc_card(doc_card(ctx, number))
 
 
 def _digest(ctx: Context) -> str:

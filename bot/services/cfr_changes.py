@@ -17,6 +17,7 @@ from bot.analysis.cfrdiff import CfrChange, cfr_diff
 from bot.services.context import Context
 from scrapers.ecfr import CFR_TEXT, parse_ref
 from scrapers.records import billtext_from_dict
+from storage.repo import Repo
 
 log = logging.getLogger(__name__)
 KIND = "cfr_change"
@@ -80,10 +81,10 @@ def _headline(change: CfrChange) -> str:
     return f"{who} {change.citation} on {change.after} ({n} paragraph{'s' if n != 1 else ''})"
 
 
-def rule_changes(ctx: Context, number: str) -> list[dict]:
+def rule_changes(repo: Repo, number: str) -> list[dict]:
     """The recorded CFR changes a rule made: ``[{"citation", "before", "after", "summary", "lines"}]``."""
     out = []
-    for c in ctx.repo.changes(kinds=[KIND], subject=number):
+    for c in repo.changes(kinds=[KIND], subject=number):
         d = c.detail or {}
         out.append({"cfr": d.get("cfr"), "citation": d.get("citation"), "before": d.get("before"),
                     "after": d.get("after"), "summary": d.get("summary"), "lines": list(d.get("lines") or [])})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.services.cfr_changes import rule_changes
 from bot.services.context import Context
 from scrapers.errors import BadInput, NotFound
 from scrapers.records import FR_DOCUMENT
@@ -75,6 +76,7 @@ class DocCard:
     action: str | None = None
     correction_of: str | None = None
     today: date | None = field(default=None, repr=False)
+    cfr_changes: list[dict] = field(default_factory=list)   # what it changed in the CFR (eCFR, day before/day of)
 
     def to_dict(self) -> dict:
         return {
@@ -88,7 +90,7 @@ class DocCard:
             "versions": [{"seq": v.seq, "fetched_at": v.fetched_at, "changed": list(v.changed)}
                          for v in self.versions],
             "matched": list(self.matched), "url": self.url,
-        }
+        }        # cfr_changes stays out until the contract's doc --json keys name it
 
     def comments_line(self) -> str | None:
         """``"open, 12 days left (closes 2026-04-13)"`` / ``"closed 3 days ago (2026-04-13)"``."""
@@ -120,7 +122,9 @@ def read_doc_card(repo: Repo, number: str, *, today: date) -> DocCard | None:
         versions = repo.versions(FR_DOCUMENT, number)
         if not versions:
             return None
-        return _card(number, versions, today)
+        card = _card(number, versions, today)
+        card.cfr_changes = rule_changes(repo, number)
+        return card
 
 
 def _day(value) -> date | None:

@@ -191,6 +191,10 @@ def doc_card(card: DocCard) -> dict:
         blocks.append(section(f"{icon} *Comments:* {escape_mrkdwn(comments)}"))
     if card.abstract:
         blocks.append(section("*Abstract:*\n" + quote_lines(card.abstract, 1500)))
+    for c in card.cfr_changes[:4]:                  # what it changed in the CFR, cited (eCFR before/after)
+        head, *body = str(c["summary"]).splitlines()
+        blocks.append(section(f"*What it changed in {escape_mrkdwn(str(c['citation']))}* — {escape_mrkdwn(head)}\n"
+                              + "\n".join(escape_mrkdwn(clip(b, 400)) for b in body[:6])))
     rows = [f"• #{v.seq} {_d(v.fetched_at)}: " + (escape_mrkdwn(", ".join(v.changed)) if v.changed
                                                     else ("first seen" if v.seq == 1 else "no field changed"))
             for v in card.versions[-6:]]
