@@ -237,7 +237,7 @@ def _item(repo, event: Event) -> DigestItem:
 def _link_label(c: ChangeInfo) -> str:
     return {"news": "article", "press_release": "press release", "fr_document": "Federal Register",
             "fr_updated": "Federal Register", "public_inspection": "public inspection",
-            "text_version": "text", "crec_mention": "Congressional Record"}.get(c.kind, "source")
+            "text_version": "text on govinfo", "crec_mention": "Congressional Record"}.get(c.kind, "source")
 
 
 # ---- rendering for the terminal ----------------------------------------------------------------

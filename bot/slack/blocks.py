@@ -325,6 +325,7 @@ def digest_blocks(digest) -> list[dict]:
     more = getattr(digest, "more", None) or {}
     for level, title, items in (("high", "Most important", digest.high), ("normal", "Other changes", digest.normal)):
         if items:
+            blocks += [divider()] if blocks else []          # one rule between groups: the eye finds each
             blocks.append(section(f"*{title}*"))
             blocks += [section(_digest_item(i)) for i in items]
             if more.get(level):
@@ -332,11 +333,13 @@ def digest_blocks(digest) -> list[dict]:
     if digest.deadlines:
         lines = [f"• *{_d(d['due'])}* ({d['days_left']} d): {deadline_label(d)} — "
                  + (link(d.get("url"), f"{d['document']} {clip(d.get('title'), 200)}")) for d in digest.deadlines]
+        blocks += [divider()] if blocks else []
         blocks += _lines_sections(f"Deadlines in the next {DEADLINE_DAYS} days", lines)
     if digest.new_bills:
         lines = [f"• {escape_mrkdwn(clip(i.headline, 300), oneline=True)} — watch it? `/watch add {code(i.subject)}`"
                  + ("  " + " · ".join(link(x["url"], x["label"]) for x in i.links) if i.links else "")
                  for i in digest.new_bills]
+        blocks += [divider()] if blocks else []
         blocks += _lines_sections("New bills matching watched terms", lines)
     note = footer(digest)
     if note:
