@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def load(target: str) -> Callable:
-    """``"bot.commands.handlers:bill"`` → the function (its module is imported on first use)."""
+    """``"bot.commands.bill:bill"`` → the function (its module is imported on first use)."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
 
