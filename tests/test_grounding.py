@@ -101,3 +101,10 @@ class TestCheckAnswer:
     def test_invented_date(self):
         problems = check_answer("It passed on January 13, 2026 [1].", self.PASSAGES)
         assert problems == ["sentence 1: the date 2026-01-13 does not occur in the inputs"]
+
+
+def test_the_date_of_a_timestamp_counts_as_an_input_date():
+    """A feed's ``published`` is a timestamp (2026-01-13T04:00:00+00:00); its date is an input."""
+    bullets = [Bullet("Reported by Totally Real News, 2026-01-13.", ["n1"])]
+    assert check_summary(bullets, {"n1": "published 2026-01-13T04:00:00+00:00"}) == []
+    assert check_summary(bullets, {"n1": "published 2026-01-12T04:00:00+00:00"}) != []

@@ -25,7 +25,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "october", "november", "december")
 _DATE_LONG = re.compile(r"\b(" + "|".join(m.capitalize() for m in _MONTHS) + r"|"
                         + "|".join(m[:3].capitalize() for m in _MONTHS) + r")\.?\s+(\d{1,2}),\s*(\d{4})\b")
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:\b|(?=T\d))")      # also the date of a timestamp
 _DATE_US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?(?!\w)")
 _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*")

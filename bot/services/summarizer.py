@@ -111,7 +111,9 @@ class Summarizer:
             make = lambda: offline.summarize_crs(text, cite=doc_id)  # noqa: E731
         else:
             make = lambda: offline.summarize_news({**meta, "id": doc_id})  # noqa: E731
-        sources = {doc_id: (text or "") + "\n" + flat_text(brief)}
+        # every fact of the stored record counts as a source (the offline summary may use more of it
+        # than the model is shown: a feed item's publication time, a filing's dates)
+        sources = {doc_id: (text or "") + "\n" + flat_text(meta)}
         job = _Job(f"summarize_{kind}", prompt, variables, payload, sources, None, "", {doc_id}, make,
                    list(change_ids))
         return self._run(job)

@@ -87,9 +87,12 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
 
     @app.middleware
     def dedupe_events(body, next):  # noqa: A002 — Bolt passes ``next`` by this name
-        # Ack first: nothing here writes. A retry is dropped when this process has taken the id or
-        # the database has it (a deferred read: never behind a writer's lock); the id is recorded in
-        # the listener pool. Acting is claimed once more where it matters (an answer's ``ask:`` key).
+        # On PostgreSQL the id is claimed here, exactly (an insert on its unique key waits only for
+        # another instance claiming the same id, never behind a poll's other writes). On SQLite
+        # nothing here writes, so the ack never waits behind a poll's write lock: a retry is dropped
+        # when this process has taken the id or the database has it (a deferred read), and the id
+        # is recorded in the listener pool; acting is claimed once more where it matters (an
+        # answer's ``ask:`` key).
         event_id = body.get("event_id") if isinstance(body, dict) else None
         if event_id:
             event_id = str(event_id)[:128]
@@ -98,6 +101,15 @@ def build_app(ctx: Context, *, client: WebClient | None = None, token_verificati
                 recent[event_id] = None
                 while len(recent) > RECENT_EVENTS:
                     recent.popitem(last=False)
+            if not duplicate and ctx.repo.dialect == "postgresql":
+                try:
+                    duplicate = not ctx.repo.first_time_event(event_id)
+                except Exception:  # noqa: BLE001 — a database hiccup must not drop the event
+                    log.exception("event dedupe failed for %s; handling it anyway", event_id)
+                if duplicate:
+                    log.info("duplicate delivery of event %s dropped", event_id)
+                    return BoltResponse(status=200, body="")
+                return next()
             if not duplicate:
                 try:
                     duplicate = ctx.repo.event_seen(event_id)
