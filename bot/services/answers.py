@@ -278,6 +278,10 @@ def llm_answer(ctx: Context, q: Question, hits: list[Hit], stages: dict) -> tupl
 
 def _record_fact(ctx: Context, q: Question) -> Draft | None:
     """A fact of the structured record the question asks for (record_facts), else None."""
+    if q.documents and (d := record_facts.cfr_rule_draft(ctx, q)) is not None:
+        return d
+    if q.cfr_sections and not q.subject and (d := record_facts.cfr_section_draft(ctx, q)) is not None:
+        return d
     if q.subject and q.asks and not q.documents:
         return record_facts.bill_fact_draft(ctx, q)
     if q.documents and q.asks == words.DOC_FACTS:

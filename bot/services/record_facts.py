@@ -1,6 +1,7 @@
 """Answers from the structured record, fact first: a bill's sponsor, cosponsors, committees,
 votes, text versions, what it does, how it ended, how two bills differ; a Federal Register
-document's facts; open comment periods, deadlines, lists of bills or rules, what happened in a
+document's facts; what a CFR section says now and what a rule changed in the CFR (the stored
+``cfr_text`` and ``cfr_change``); open comment periods, deadlines, lists of bills or rules, what happened in a
 period. Each draft states the fact in its first sentence, then supporting detail, and cites only
 the stored items it used, most relevant first. Bill facts are read through the Repo
 (``ctx.repo.bill``), never through the card's shape.
@@ -14,14 +15,17 @@ from collections import Counter
 from datetime import date, timedelta
 
 from bot.services import understanding as words
+from bot.services.cfr_changes import rule_changes
 from bot.services.compare import compare
 from bot.services.context import Context
 from bot.services.ended import ended_info
 from bot.services.record_answers import Draft
 from bot.services.retrieval import Citation, Question, day, display_bill, safe_url
+from scrapers.ecfr import CFR_TEXT
+from scrapers.ecfr_parse import unit_label
 from scrapers.errors import LegiswatchError
 from scrapers.ids import ordinal, parse_bill_id
-from scrapers.records import BILL, BILL_TEXT, SUMMARY
+from scrapers.records import BILL, BILL_TEXT, SUMMARY, billtext_from_dict
 
 log = logging.getLogger(__name__)
 FR_KINDS = ("fr_document", "public_inspection")
@@ -535,3 +539,122 @@ def status_lead(ctx: Context, q: Question, d: Draft) -> Draft:
             extra.append(f"No: it has not passed the {q.chamber} [1].")
     d.text = "\n".join([first, *extra, *rest])
     return d
+
+
+# ---- the CFR text: a section now, what a rule changed --------------------------------------------
+
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_CFR_CHANGE_Q = re.compile(r"(?i)\bchang")
+
+
+def _cfr_texts(ctx: Context, title: int | None, part: str) -> list[dict]:
+    """The stored ``cfr_text`` documents of a part (any title when None), oldest day first."""
+    found = [d for d in ctx.repo.documents(CFR_TEXT)
+             if str((d.get("meta") or {}).get("part")) == part
+             and (title is None or (d.get("meta") or {}).get("title") == title)]
+    return sorted(found, key=lambda d: (d.get("meta") or {}).get("on") or "")
+
+
+def cfr_text_cite(n: int, doc: dict, what: str = "", quote: str = "") -> Citation:
+    meta = doc.get("meta") or {}
+    ref = f"{meta.get('title')} CFR " + (what or f"part {meta.get('part')}") + f" as of {meta.get('on')} ({doc['external_id']})"
+    return Citation(n=n, title=doc["title"], url=safe_url(doc.get("url")), fetched_at=doc.get("fetched_at"),
+                    kind=CFR_TEXT, ref=ref, quote=quote)
+
+
+def _unit_text(unit) -> str:
+    """A unit's words with its paragraphs', each paragraph on its line under its label."""
+    out = []
+    for u in unit.walk():
+        if u is unit:
+            body = u.text
+        else:
+            body = " ".join(x for x in (u.heading, u.text) if x)
+        if body:
+            out.append(body if u is unit else f"{unit_label(u.key).split(unit.key.split('/')[0], 1)[-1]} {body}")
+    return "\n".join(out)
+
+
+def cfr_section_draft(ctx: Context, q: Question) -> Draft | None:
+    """What a CFR section (or paragraph) says in the newest stored text on or before the day asked
+    (today when none is written), cited to the part's text as of that day; the recorded rule
+    change that touched it follows, cited to the FR document."""
+    asked = _ISO_DAY.findall(q.text)
+    limit = asked[0] if asked else day(ctx.today())
+    lines: list[str] = []
+    cites: list[Citation] = []
+    for title, section, para in q.cfr_sections:
+        part = section.split(".")[0]
+        texts = [d for d in _cfr_texts(ctx, title, part) if ((d.get("meta") or {}).get("on") or "") <= limit]
+        if not texts:
+            continue
+        doc = texts[-1]
+        meta = doc.get("meta") or {}
+        key = "/".join([section, *([para] if para else [])])
+        units = billtext_from_dict(doc.get("content") or {})
+        unit = next((u for top in units.sections for u in top.walk() if u.key == key), None)
+        if unit is None:
+            continue
+        n = len(cites) + 1
+        label = unit_label(key)
+        top = next((t for t in units.sections if t.key == section), None)
+        heading = f" ({top.heading.rstrip('.')})" if top is not None and top.heading else ""
+        body = _unit_text(unit)
+        flat = " ".join(body.split())
+        lines.append(f"{meta.get('title')} CFR {label}{heading}, as of {meta.get('on')} (eCFR), reads: "
+                     f"\"{flat[:360]}{'…' if len(flat) > 360 else ''}\" [{n}]")
+        cites.append(cfr_text_cite(n, doc, what=label, quote=flat[:300]))
+        for c in ctx.repo.changes(kinds=["cfr_change"], newest_first=True):
+            d = c.detail or {}
+            if d.get("cfr") != meta.get("cfr") or str(d.get("after", "")).split("@")[-1] > str(meta.get("on")):
+                continue
+            touched = [ln for ln in d.get("lines") or [] if ln.startswith(label)]
+            if not touched:
+                continue
+            rule = _doc(ctx, d["rule"]) if d.get("rule") else None
+            m = len(cites) + 1
+            who = f"FR Doc. {d['rule']}" if d.get("rule") else "eCFR"
+            lines.append(f"{who} changed it on {str(d.get('after', '')).split('@')[-1]}: " + "; ".join(touched)
+                         + (f" [{m}]" if rule else ""))
+            if rule:
+                cites.append(doc_cite(m, rule, quote=touched[0][:300]))
+            break
+    if not lines:
+        return None
+    return Draft("\n".join(lines), cites)
+
+
+def cfr_rule_draft(ctx: Context, q: Question) -> Draft | None:
+    """What the FR rules ``q.documents`` changed in the CFR (the recorded ``cfr_change`` with its
+    offline summary): the sections and the dates first, then each paragraph's change, citing the
+    rule and the part's text on both days."""
+    if not _CFR_CHANGE_Q.search(q.text):
+        return None
+    lines: list[str] = []
+    cites: list[Citation] = []
+    for number in q.documents:
+        changes = rule_changes(ctx.repo, number)
+        rule = _doc(ctx, number)
+        if not changes or rule is None:
+            continue
+        first = len(cites) + 1
+        cites.append(doc_cite(first, rule))
+        paras = [ln.split(":", 1)[0] for c in changes for ln in c["lines"]]
+        days = sorted({(str(c["before"]).split("@")[-1], str(c["after"]).split("@")[-1]) for c in changes})
+        when = "; ".join(f"{b} → {a}" for b, a in days)
+        head = (f"FR Doc. {number} changed {len(changes)} part{'s' if len(changes) != 1 else ''} of the CFR "
+                f"({', '.join(c['citation'] for c in changes)}), eCFR text {when}: {', '.join(paras)} [{first}].")
+        lines.append(head)
+        for c in changes:
+            ext_after, ext_before = str(c["after"]), str(c["before"])
+            after = ctx.repo.get_document(CFR_TEXT, ext_after)
+            before = ctx.repo.get_document(CFR_TEXT, ext_before)
+            marks = ""
+            for d in (after, before):
+                if d is not None:
+                    cites.append(cfr_text_cite(len(cites) + 1, d, quote=(c["lines"] or [""])[0][:300]))
+                    marks += f"[{len(cites)}]"
+            lines += [f"- {ln} [{first}]{marks}" for ln in c["lines"]]
+    if not lines:
+        return None
+    return Draft("\n".join(lines), cites)

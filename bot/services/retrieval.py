@@ -65,6 +65,7 @@ class Question:
     note: str = ""                                       # how a bare number or a title was resolved
     cfr: list[str] = field(default_factory=list)         # CFR parts named ("15 CFR 744")
     rins: list[str] = field(default_factory=list)        # RINs named ("0694-AK43")
+    cfr_sections: list[tuple] = field(default_factory=list)  # (title|None, "744.23", "a/3") named
     period: tuple[date, date] | None = None              # "this week", "since June"
 
 
@@ -144,6 +145,7 @@ def understand(ctx: Context, question: str, *, thread: str | None = None) -> Que
     q.bills = ids
     q.documents = list(dict.fromkeys(_DOC_NUMBER.findall(text)))
     q.cfr, q.rins, q.period = words.cfr_parts(text), words.rins(text), words.period(text, today)
+    q.cfr_sections = words.cfr_sections(text)
     low = text.lower()
     q.versions = [c for w, codes in _VERSION_WORDS.items() if w in low for c in codes]
     if ids:

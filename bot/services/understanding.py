@@ -3,7 +3,7 @@
 Bill references in every accepted spelling, plus the lower-case forms people type ("s3519",
 "s. 3519"); the Congress written out ("in the 118th Congress", "last Congress", "the 2024 bill");
 short-title keys and their usual abbreviation ("Remote Access Security Act" → "RAS Act",
-"RASA"); RINs, CFR parts, date ranges ("this week", "since June"); and which fact of the
+"RASA"); RINs, CFR parts and sections ("15 CFR 744", "§ 744.23(a)(3)"), date ranges ("this week", "since June"); and which fact of the
 structured record the question asks for (sponsor, cosponsors, committees, votes, text versions,
 what a bill does, how it ended, a comparison, a Federal Register document's facts, open comment
 periods, deadlines, lists, what happened in a period).
@@ -25,6 +25,9 @@ _THIS_CONGRESS = re.compile(r"(?i)\b(this|current)\s+congress\b")
 _YEAR_BILL = re.compile(r"(?i)\b(?:the\s+)?((?:19|20)\d{2})\b(?=[^.?!]{0,40}\b(?:bill|version|act)\b)")
 RIN = re.compile(r"(?i)\b(\d{4}-[A-Z]{2}\d{2})\b")
 CFR = re.compile(r"(?i)\b(\d{1,2})\s*c\.?f\.?r\.?\s*(?:part\s*)?(\d{1,4})(?:\.\d+)?\b")
+# a CFR section: "15 CFR 744.23", "§ 744.23(a)(3)", "section 744.23", bare "744.23" (never "$1.50", "2.0")
+CFR_SECTION = re.compile(r"(?i)(?:\b(\d{1,2})\s*c\.?f\.?r\.?\s*(?:§+\s*)?|§+\s*|\bsection\s+)?(?<![\d.,$§])"
+                         r"\b(\d{2,4})\.(\d{1,4}[a-z]?)\b(?![.,]\d|%)((?:\([0-9A-Za-z]{1,5}\))*)")
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                       "september", "october", "november", "december"], 1)}
 _SINCE = re.compile(r"(?i)\bsince\s+(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+(\d{1,2}))?"
@@ -123,6 +126,18 @@ def global_asks(text: str) -> str | None:
 
 def cfr_parts(text: str) -> list[str]:
     return list(dict.fromkeys(f"{t} CFR {p}" for t, p in CFR.findall(text)))
+
+
+def cfr_sections(text: str) -> list[tuple[int | None, str, str]]:
+    """CFR sections named: ``(title or None, "744.23", "a/3")`` for "15 CFR 744.23(a)(3)"; the title
+    is None when not written (the stored record decides which title has that part)."""
+    out: list[tuple[int | None, str, str]] = []
+    for m in CFR_SECTION.finditer(text):
+        title = int(m.group(1)) if m.group(1) and 1 <= int(m.group(1)) <= 50 else None
+        ref = (title, f"{m.group(2)}.{m.group(3)}", "/".join(re.findall(r"\(([0-9A-Za-z]+)\)", m.group(4))))
+        if ref not in out:
+            out.append(ref)
+    return out
 
 
 def rins(text: str) -> list[str]:
