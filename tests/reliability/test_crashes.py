@@ -27,6 +27,7 @@ import crashdata
 import pytest
 from relkit import SECRET_KEY, integrity, snapshot
 
+from bot.sandbox.__main__ import ENV_NAMES
 from bot.sandbox.government import GovSandbox
 
 pytestmark = pytest.mark.reliability
@@ -34,9 +35,7 @@ pytestmark = pytest.mark.reliability
 TRIALS = 20
 PARALLEL = 2
 SEED = 20260120
-URL_ENV = {"congress_api_url": "LEGISWATCH_CONGRESS_API_URL", "govinfo_url": "LEGISWATCH_GOVINFO_URL",
-           "govinfo_api_url": "LEGISWATCH_GOVINFO_API_URL", "federal_register_url": "LEGISWATCH_FEDERAL_REGISTER_URL",
-           "bis_url": "LEGISWATCH_BIS_URL", "news_search_url": "LEGISWATCH_NEWS_SEARCH_URL"}
+URL_ENV = ENV_NAMES                 # every sandbox URL setting, as `python -m bot.sandbox` prints them
 
 
 def _env(sb: GovSandbox, db: Path, watchlist: Path) -> dict:

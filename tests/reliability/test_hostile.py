@@ -28,6 +28,7 @@ from slackkit import ADMIN, BOT_TOKEN, SECRET, HttpApp
 
 from bot.frontends.cli import main
 from bot.runtime.delivery import flush, post_digest
+from bot.sandbox.__main__ import ENV_NAMES
 from bot.sandbox.government import GovSandbox
 from bot.sandbox.slack_fake import SlackFake
 from bot.services.answers import answer
@@ -328,9 +329,7 @@ def stocked(tmp_path_factory):
 
 
 def _url_env(sb) -> dict:
-    names = {"congress_api_url": "LEGISWATCH_CONGRESS_API_URL", "govinfo_url": "LEGISWATCH_GOVINFO_URL",
-             "govinfo_api_url": "LEGISWATCH_GOVINFO_API_URL", "federal_register_url": "LEGISWATCH_FEDERAL_REGISTER_URL",
-             "bis_url": "LEGISWATCH_BIS_URL", "news_search_url": "LEGISWATCH_NEWS_SEARCH_URL"}
+    names = ENV_NAMES                  # every sandbox URL setting, as `python -m bot.sandbox` prints them
     return {names[k]: v for k, v in sb.base_urls().items()}
 
 
