@@ -17,6 +17,7 @@ import hashlib
 import io
 import logging
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -192,6 +193,38 @@ def parse_feed(content: bytes, headers: dict, feed_url: str) -> list[dict]:
     return items
 
 
+PAIRWISE_MAX = 400          # up to this many items every pair of headlines is compared
+RARE_WORDS = 3              # beyond it, a headline is compared with those sharing one of its rarest words
+
+
+def candidate_pairs(norms: list[str]):
+    """Pairs of headlines worth comparing. Two headlines ``TITLE_SIMILARITY`` alike have lengths
+    within that ratio of each other and share most of their words, so beyond ``PAIRWISE_MAX``
+    items only pairs sharing one of either's rarest words are compared — linear in the feed for
+    the headlines news feeds carry, instead of every pair."""
+    n = len(norms)
+    if n <= PAIRWISE_MAX:
+        pairs = ((i, j) for i in range(n) for j in range(i + 1, n))
+    else:
+        words = [set(t.split()) for t in norms]
+        df = Counter(w for ws in words for w in ws)
+        rare = max(20, n // 100)         # a word in more headlines than this says little of the story
+        rarest = []
+        for ws in words:
+            ranked = sorted(ws, key=lambda w: (df[w], w))
+            rarest.append([w for w in ranked[:RARE_WORDS] if df[w] <= rare] or ranked[:1])
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, ws in enumerate(rarest):
+            for w in ws:
+                index[w].append(i)
+        pairs = dict.fromkeys((min(i, j), max(i, j)) for i, ws in enumerate(rarest) for w in ws
+                              for j in index[w] if j != i)
+    for i, j in pairs:
+        short, long_ = sorted((len(norms[i]), len(norms[j])))
+        if long_ == 0 or short / long_ >= TITLE_SIMILARITY * 0.9:
+            yield i, j
+
+
 def group_stories(items: list[dict]) -> list[list[dict]]:
     """Union items that are the same story: same guid, same canonical URL or near-identical headline."""
     parent = list(range(len(items)))
@@ -215,10 +248,9 @@ def group_stories(items: list[dict]) -> list[list[dict]]:
                 union(i, by_key[key])
             else:
                 by_key[key] = i
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if find(i) != find(j) and similar(norms[i], norms[j]):
-                union(i, j)
+    for i, j in candidate_pairs(norms):
+        if find(i) != find(j) and similar(norms[i], norms[j]):
+            union(i, j)
     groups: dict[int, list[dict]] = {}
     for i, it in enumerate(items):
         groups.setdefault(find(i), []).append(it)

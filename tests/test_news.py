@@ -4,11 +4,13 @@ storage of hostile items, conditional GET, and faults."""
 from __future__ import annotations
 
 import hashlib
+import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from scrapers import news as news_module
 from scrapers.errors import SourceChanged, SourceRateLimited, SourceUnavailable
 from scrapers.http import PoliteSession
 from scrapers.news import (
@@ -221,3 +223,22 @@ class TestFaults:
         sb.route("/news/rss/search", "this is not a feed at all {", content_type="text/plain")
         with pytest.raises(SourceChanged):
             poll(src)
+
+
+def test_a_large_feed_groups_the_same_stories_as_comparing_every_pair(monkeypatch):
+    """Beyond PAIRWISE_MAX items only headlines sharing a rare word are compared: on a feed with
+    planted near-duplicates the stories found are the same as with every pair compared."""
+    rng = random.Random(7)
+    vocab = [f"w{n}" for n in range(3000)]
+    items = []
+    for n in range(120):
+        head = " ".join(rng.choice(vocab) for _ in range(9)) + " export controls bill"
+        items.append({"guid": f"g{n}", "url": f"https://example.org/{n}", "headline": head})
+        if n % 5 == 0:      # the same story from another outlet: one word changed, a source suffix
+            twin = head.replace(head.split()[2], "zz", 1) + " - Outlet"
+            items.append({"guid": f"t{n}", "url": f"https://other.example/{n}", "headline": twin})
+    monkeypatch.setattr(news_module, "PAIRWISE_MAX", 50)         # a small feed, blocked as a large one
+    grouped = sorted(sorted(i["guid"] for i in g) for g in news_module.group_stories(items))
+    monkeypatch.setattr(news_module, "PAIRWISE_MAX", 10_000)
+    assert grouped == sorted(sorted(i["guid"] for i in g) for g in news_module.group_stories(items))
+    assert sum(1 for g in grouped if len(g) == 2) == 24
