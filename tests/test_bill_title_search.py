@@ -7,9 +7,9 @@ import json
 import os
 
 import pytest
+from clikit import point_at_sandbox, run
 from slackkit import flagship_bill, http_app, make_ctx
 
-from bot.frontends.cli import main
 from bot.services.context import Context
 from scrapers.records import ActionRecord
 
@@ -17,18 +17,8 @@ from scrapers.records import ActionRecord
 @pytest.fixture
 def env(gov_sandbox, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEGISWATCH_DB_URL", f"sqlite:///{tmp_path}/t.db")
-    monkeypatch.setenv("LEGISWATCH_WATCHLIST", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("CONGRESS_API_KEY", "sandbox-key-0123456789")
-    for name, url in gov_sandbox.base_urls().items():
-        monkeypatch.setenv(f"LEGISWATCH_{name.upper()}", url)
+    point_at_sandbox(monkeypatch, gov_sandbox, tmp_path / "t.db")
     return gov_sandbox
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def stored(capsys):

@@ -7,9 +7,9 @@ import os
 from datetime import UTC, date, datetime
 
 import pytest
+from clikit import point_at_sandbox, run
 from slackkit import http_app, make_ctx
 
-from bot.frontends.cli import main
 from bot.sandbox import DATA_DIR
 from bot.services.doc_card import parse_number, read_doc_card
 from scrapers.errors import BadInput
@@ -25,17 +25,8 @@ def env(gov_sandbox, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "watchlist.toml").write_text('agencies = ["industry-and-security-bureau"]\n'
                                              'terms = ["remote access"]\n', encoding="utf-8")
-    monkeypatch.setenv("LEGISWATCH_DB_URL", f"sqlite:///{tmp_path}/t.db")
-    monkeypatch.setenv("CONGRESS_API_KEY", "sandbox-key-0123456789")
-    for name, url in gov_sandbox.base_urls().items():
-        monkeypatch.setenv(f"LEGISWATCH_{name.upper()}", url)
+    point_at_sandbox(monkeypatch, gov_sandbox, tmp_path / "t.db", watchlist=tmp_path / "watchlist.toml")
     return gov_sandbox
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def polled(capsys):

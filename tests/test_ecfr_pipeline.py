@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from clikit import point_at_sandbox, run
 
-from bot.frontends.cli import main
 from bot.frontends.console import render_doc_card
 from bot.sandbox.server import DATA_DIR
 from bot.services.config import Settings
@@ -29,17 +29,8 @@ DATA = Path(DATA_DIR) / "ecfr" / "api" / "versioner" / "v1"
 
 @pytest.fixture
 def env(gov_sandbox, tmp_path, monkeypatch):
-    monkeypatch.setenv("LEGISWATCH_DB_URL", f"sqlite:///{tmp_path}/w.db")
-    monkeypatch.setenv("LEGISWATCH_WATCHLIST", str(tmp_path / "none.toml"))
-    for name, url in gov_sandbox.base_urls().items():
-        monkeypatch.setenv(f"LEGISWATCH_{name.upper()}", url)
+    point_at_sandbox(monkeypatch, gov_sandbox, tmp_path / "w.db", key=None)
     return gov_sandbox
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

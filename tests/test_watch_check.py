@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from clikit import point_at_sandbox, run
 
-from bot.frontends.cli import main
 from storage.db import head_revision
 from storage.repo import open_repo
 
@@ -20,18 +20,8 @@ OLD_DB = Path(__file__).resolve().parent / "data" / "upgrade" / "pre_folded_term
 
 @pytest.fixture
 def env(gov_sandbox, tmp_path, monkeypatch):
-    monkeypatch.setenv("LEGISWATCH_DB_URL", f"sqlite:///{tmp_path}/w.db")
-    monkeypatch.setenv("LEGISWATCH_WATCHLIST", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("CONGRESS_API_KEY", "sandbox-key-0123456789")
-    for name, url in gov_sandbox.base_urls().items():
-        monkeypatch.setenv(f"LEGISWATCH_{name.upper()}", url)
+    point_at_sandbox(monkeypatch, gov_sandbox, tmp_path / "w.db")
     return gov_sandbox
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_bill_is_fetched_and_its_title_shown_and_bad_bills_refused(env, capsys):
