@@ -314,16 +314,11 @@ class CongressSource:
         self.client.fetch_parts(record, parts_to_refetch(record, known))
         known_codes = set((known or {}).get("text_versions") or [])
         docs = []
-        for version in record.text_versions or []:
-            if version.code in known_codes or not version.xml_url:
-                continue
-            try:
-                docs.append(self.govinfo.bill_text_document(key, version.code,
-                                                            url=self.govinfo.bill_text_url(key, version.code),
-                                                            when=version.date, name=version.name))
-            except NotFound:
-                yield SourceNote("info", f"{bill.display}: text version {version.code.upper()} is listed at "
-                                 f"Congress.gov but not yet on govinfo", key=f"notext:{key}-{version.code}")
+        for item in self.govinfo.new_text_documents(bill, record, known_codes, "at Congress.gov"):
+            if isinstance(item, SourceNote):
+                yield item
+            else:
+                docs.append(item)
         if not record.short_title:
             record.short_title = next((d.meta.get("short_title") for d in docs if d.meta.get("short_title")), "")
         yield record

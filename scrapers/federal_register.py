@@ -37,7 +37,8 @@ MAX_PAGE = 50           # the API resets page > 50 to 1
 _DOCNUM_RE = re.compile(r"(\d{2,4}-\d{3,})")
 
 
-def _day(value: object) -> date | None:
+def parse_day(value: object) -> date | None:
+    """A date from a date, an ISO date or the date of an ISO timestamp; else None."""
     if isinstance(value, date):
         return value
     if isinstance(value, str) and value:
@@ -73,7 +74,7 @@ def deadlines_of(record: DocumentRecord) -> list[tuple[str, date]]:
     content = record.content if isinstance(record.content, dict) else {}
     out = []
     for key, kind in (("comments_close_on", "comments_close"), ("effective_on", "effective")):
-        d = _day(source.get(key) or content.get(key))
+        d = parse_day(source.get(key) or content.get(key))
         if d:
             out.append((kind, d))
     return out
@@ -139,7 +140,7 @@ def document_record(doc: dict, matched: list[dict], *, full_text=None, raw_text:
     parent = (FR_DOCUMENT, meta["correction_of"]) if meta["correction_of"] else None
     return DocumentRecord(kind=FR_DOCUMENT, external_id=number, title=title, url=doc.get("html_url"), source=NAME,
                           content=document_content(doc), text=text, meta=meta,
-                          date=_day(doc.get("publication_date")), parent=parent, passages=passages)
+                          date=parse_day(doc.get("publication_date")), parent=parent, passages=passages)
 
 
 TEXT_RETRIES = 5      # polls that retry a full text that could not be fetched
@@ -276,7 +277,7 @@ class FederalRegisterSource:
         today = today or date.today()
         lookup = known if callable(known) else None
         known = set() if lookup else set(known or ())
-        since = _day(cursor.get("since"))
+        since = parse_day(cursor.get("since"))
         start = since or today - timedelta(days=self.backfill_days)
         tracking: dict[str, dict] = dict(cursor.get("tracking") or {})
         done: set[str] = set()
@@ -318,7 +319,7 @@ class FederalRegisterSource:
         yield document_record(doc, matched, full_text=full, raw_text=raw)
         if full is not None or raw:
             known.add(number)
-        closes = _day(doc.get("comments_close_on"))
+        closes = parse_day(doc.get("comments_close_on"))
         if closes and closes >= today:
             tracking[number] = {"comments_close_on": closes.isoformat(), "matched": matched}
         elif number in tracking:
@@ -333,7 +334,7 @@ class FederalRegisterSource:
     def _trim(self, tracking: dict, today: date) -> dict:
         """Keep open comment periods only (the soonest-closing ``track_limit``)."""
         open_ = {n: t for n, t in tracking.items()
-                 if (_day(t.get("comments_close_on")) or date.min) >= today or 0 < t.get("needs_text", 0) <= TEXT_RETRIES}
+                 if (parse_day(t.get("comments_close_on")) or date.min) >= today or 0 < t.get("needs_text", 0) <= TEXT_RETRIES}
         keep = sorted(open_, key=lambda n: (open_[n].get("comments_close_on") or "", n))[: self.track_limit]
         tracking.clear()
         tracking.update({n: open_[n] for n in keep})

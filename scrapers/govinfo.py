@@ -27,6 +27,7 @@ from scrapers.records import (
     BillText,
     DocumentRecord,
     Passage,
+    SourceNote,
     Watch,
     billtext_to_dict,
 )
@@ -119,6 +120,21 @@ class GovinfoClient:
                                 url=result.url)
         text = parse_bill_text(result.content, bill_id=bill_id, version_code=code, source=SOURCE)
         return text, result.content, result.url
+
+    def new_text_documents(self, bill: BillId, record, known_codes: set[str], listed_at: str
+                           ) -> Iterator[DocumentRecord | SourceNote]:
+        """The text versions ``record`` lists that are not stored yet (``known_codes``), as documents;
+        a version listed (at ``listed_at``) but not on govinfo yet is a note, and is asked again later."""
+        key = str(bill)
+        for version in record.text_versions or []:
+            if version.code in known_codes or not version.xml_url:
+                continue
+            try:
+                yield self.bill_text_document(key, version.code, url=self.bill_text_url(key, version.code),
+                                              when=version.date, name=version.name)
+            except NotFound:
+                yield SourceNote("info", f"{bill.display}: text version {version.code.upper()} is listed "
+                                 f"{listed_at} but not yet on govinfo", key=f"notext:{key}-{version.code}")
 
     def bill_text_document(self, bill_id: str, code: str, *, url: str | None = None, when: date | None = None,
                            name: str = "") -> DocumentRecord:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.services.cfr_changes import rule_changes
 from bot.services.context import Context
 from scrapers.errors import BadInput, NotFound
+from scrapers.federal_register import parse_day
 from scrapers.records import FR_DOCUMENT
 from storage.repo import Repo
 
@@ -127,17 +128,6 @@ def read_doc_card(repo: Repo, number: str, *, today: date) -> DocCard | None:
         return card
 
 
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def _docket_url(docket: str) -> str | None:
     """A regulations.gov link for a docket id (``BIS-2025-0001``); FR docket numbers without an
     agency prefix (``Docket No. 260112-0028``) are searched as text."""
@@ -162,7 +152,7 @@ def _card(number: str, versions: list[dict], today: date) -> DocCard:
     slugs = meta.get("agencies") or list(names)
     cfr = meta.get("cfr") or [f"{c.get('title')} CFR {c.get('part')}" for c in content.get("cfr_references") or []
                               if isinstance(c, dict) and c.get("title") and c.get("part")]
-    close = _day(meta.get("comments_close_on") or content.get("comments_close_on"))
+    close = parse_day(meta.get("comments_close_on") or content.get("comments_close_on"))
     matched: list[str] = []
     for v in versions:
         for m in (v.get("meta") or {}).get("matched") or []:
@@ -182,8 +172,8 @@ def _card(number: str, versions: list[dict], today: date) -> DocCard:
         rins=list(meta.get("rins") or content.get("regulation_id_numbers") or []),
         dockets=[Docket(d, _docket_url(d)) for d in meta.get("docket_ids") or content.get("docket_ids") or []],
         cfr_parts=list(cfr),
-        publication_date=_day(meta.get("publication_date") or content.get("publication_date")) or latest.get("date"),
-        effective_on=_day(meta.get("effective_on") or content.get("effective_on")),
+        publication_date=parse_day(meta.get("publication_date") or content.get("publication_date")) or latest.get("date"),
+        effective_on=parse_day(meta.get("effective_on") or content.get("effective_on")),
         comments_close_on=close, comments_open=None if close is None else close >= today,
         abstract=content.get("abstract"), versions=kept, matched=matched, url=latest.get("url"),
         action=content.get("action"), correction_of=meta.get("correction_of"), today=today)
